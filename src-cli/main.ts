@@ -1,0 +1,15 @@
+/**
+ * The `backbone` command. Later issues add the workspace, user, entry and serve commands.
+ */
+import { Command } from 'commander';
+import { APP_VERSION } from '../src-main/core/app-info.js';
+
+export function createProgram(): Command {
+  return new Command()
+    .name('backbone')
+    .description('Backbone: end-to-end encrypted vault — command line')
+    .version(APP_VERSION, '-V, --version', 'print the version')
+    .showHelpAfterError();
+}
+
+await createProgram().parseAsync(process.argv);

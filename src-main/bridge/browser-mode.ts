@@ -1,0 +1,49 @@
+/**
+ * Starts the app core behind the browser bridge. Used by `npm start` when Electron cannot run,
+ * and by the end-to-end tests. Prints the URL (with its secret token) to open in a browser.
+ */
+import { AppCore } from '../core/app-core.js';
+import { createIpcDispatcher } from '../core/ipc-dispatcher.js';
+import { createIpcHandlers, forwardCoreEvents } from '../core/ipc-handlers.js';
+import { startBridgeServer, type BridgeServer } from './bridge-server.js';
+
+export interface BrowserModeOptions {
+  dataDir: string;
+  rendererDir: string;
+  port?: number;
+  /** Where unexpected errors are reported (never with secrets). */
+  log?: (message: string) => void;
+}
+
+export interface BrowserMode {
+  core: AppCore;
+  bridge: BridgeServer;
+  stop(): Promise<void>;
+}
+
+export async function startBrowserMode(options: BrowserModeOptions): Promise<BrowserMode> {
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const core = new AppCore({ dataDir: options.dataDir, runtime: 'browser' });
+  await core.start();
+  const dispatch = createIpcDispatcher(createIpcHandlers(core), {
+    onUnexpectedError: (error, channel) =>
+      log(`unexpected error on ${channel}: ${error instanceof Error ? error.name : 'unknown'}`),
+  });
+  const bridge = await startBridgeServer({
+    dispatch,
+    rendererDir: options.rendererDir,
+    ...(options.port === undefined ? {} : { port: options.port }),
+  });
+  const stopForwarding = forwardCoreEvents(core, (event, payload) =>
+    bridge.broadcast(event, payload),
+  );
+  return {
+    core,
+    bridge,
+    async stop() {
+      await core.stop();
+      stopForwarding();
+      await bridge.close();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Electron main process: a thin shell around the app core.
+ * Single instance; one hardened window; the renderer from app://backbone; IPC bound to the core.
+ */
+import { app, BrowserWindow } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppCore } from '../core/app-core.js';
+import { APP_ID } from '../core/app-info.js';
+import { createIpcDispatcher } from '../core/ipc-dispatcher.js';
+import { createIpcHandlers, forwardCoreEvents } from '../core/ipc-handlers.js';
+import { APP_ENTRY_URL, handleAppProtocol, registerAppScheme } from './app-protocol.js';
+import { hardenSessions } from './hardening.js';
+import { bindIpc, sendEvent } from './ipc-binding.js';
+import { WindowStateKeeper } from './window-state.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RENDERER_DIR = path.resolve(here, '../renderer');
+const PRELOAD = path.resolve(here, '../preload/preload.cjs');
+
+let mainWindow: BrowserWindow | null = null;
+
+function createWindow(windowState: WindowStateKeeper): BrowserWindow {
+  const initial = windowState.initial();
+  const window = new BrowserWindow({
+    ...initial.bounds,
+    minWidth: 480,
+    minHeight: 360,
+    show: false,
+    title: 'Backbone',
+    backgroundColor: '#15171b',
+    webPreferences: {
+      preload: PRELOAD,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  if (initial.maximized) window.maximize();
+  windowState.track(window);
+  window.once('ready-to-show', () => window.show());
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = null;
+  });
+  void window.loadURL(APP_ENTRY_URL);
+  return window;
+}
+
+async function main(): Promise<void> {
+  app.setAppUserModelId(APP_ID);
+  registerAppScheme();
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  await app.whenReady();
+  hardenSessions();
+  handleAppProtocol(RENDERER_DIR);
+
+  const core = new AppCore({ dataDir: app.getPath('userData'), runtime: 'electron' });
+  await core.start();
+  const dispatch = createIpcDispatcher(createIpcHandlers(core), {
+    onUnexpectedError: (error, channel) =>
+      console.error(`unexpected error on ${channel}: ${error instanceof Error ? error.name : ''}`),
+  });
+  bindIpc(dispatch, () => mainWindow);
+  forwardCoreEvents(core, (event, payload) => sendEvent(mainWindow, event, payload));
+
+  const windowState = new WindowStateKeeper();
+  mainWindow = createWindow(windowState);
+  app.on('activate', () => {
+    if (!mainWindow) mainWindow = createWindow(windowState);
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', () => {
+    void core.stop();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error('Backbone failed to start:', error instanceof Error ? error.message : error);
+  app.exit(1);
+});
