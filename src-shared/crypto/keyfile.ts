@@ -1,0 +1,440 @@
+/**
+ * The local keyfile (CRYPTO.md §1): the root secret RS and this device's Ed25519 key, wrapped
+ * under a key derived from the user's password.
+ *
+ * File: UTF-8 JSON, binary fields base64url without padding:
+ *
+ *     { "v": 1,
+ *       "kdf": { "alg": "argon2id13", "ops": 3, "mem": 268435456, "salt": <16 bytes> },
+ *       "nonce": <24 bytes>,
+ *       "ct": <80 bytes> }
+ *
+ *     K  = Argon2id13(password, salt, ops, mem) (32 bytes, see pwhash.ts)
+ *     AD = UTF-8("backbone/keyfile/v1\n") ‖ UTF-8(JCS({"kdf": kdf, "v": v}))
+ *     ct = XChaCha20-Poly1305(K, nonce, RS (32) ‖ device Ed25519 seed (32), AD)
+ *
+ * The device secret key is stored in its 32-byte seed form (libsodium expands it to the 64-byte
+ * secret key and the public key). Binding `v` and every kdf field into the AD means a changed
+ * version, algorithm, parameter or salt makes decryption fail even if the attacker could guess
+ * the password's effect; the nonce and ct are covered by the AEAD itself. An AEAD cannot tell a
+ * wrong password from a modified file, so that case is one error, `KEYFILE_WRONG_PASSWORD`, whose
+ * message names both causes. Structural damage is `KEYFILE_CORRUPT`; an unknown `v` is
+ * `UNSUPPORTED_VERSION`; kdf parameters below the floors are refused before any work with
+ * `CRYPTO_PARAMS_BELOW_FLOOR` (anti-downgrade), except with the test-only option.
+ *
+ * Changing the password re-wraps RS and the device key under a fresh salt and nonce; neither key
+ * changes. Writes are atomic (temp file, fsync, rename, fsync directory).
+ */
+import { z } from 'zod';
+import { BackboneError, isBackboneError } from '../errors.js';
+import { aeadDecryptParts, aeadEncryptParts, symmetricKey } from './aead.js';
+import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from './encoding.js';
+import { rootSecret, ROOT_SECRET_BYTES } from './identity.js';
+import {
+  assertParamsAtFloor,
+  deriveKeyFromPassword,
+  PWHASH_ALG,
+  PWHASH_DEFAULT_PARAMS,
+  PWHASH_LIMITS,
+  PWHASH_SALT_BYTES,
+  type PwhashParams,
+} from './pwhash.js';
+import { randomBytes, type RandomSource } from './random.js';
+import { generateSignKeyPair, SEED_BYTES, signKeyPairFromSeed } from './sign.js';
+import { sodium } from './sodium.js';
+import { canonicalJson } from './statement.js';
+import type { KdfKey, SignKeyPair } from './types.js';
+
+export const KEYFILE_VERSION = 1;
+export const KEYFILE_AD_PREFIX = 'backbone/keyfile/v1';
+/** Keyfiles are tiny (~300 bytes); anything much larger is not a keyfile. */
+export const KEYFILE_MAX_BYTES = 64 * 1024;
+
+const NONCE_BYTES = 24;
+const PLAINTEXT_BYTES = ROOT_SECRET_BYTES + SEED_BYTES;
+const CT_BYTES = PLAINTEXT_BYTES + 16;
+
+const b64 = (bytes: number) =>
+  z
+    .string()
+    .length(Math.ceil((bytes * 4) / 3))
+    .regex(/^[A-Za-z0-9_-]+$/);
+
+export const KeyfileSchema = z.strictObject({
+  v: z.literal(KEYFILE_VERSION),
+  kdf: z.strictObject({
+    alg: z.literal(PWHASH_ALG),
+    ops: z.number().int().min(1).max(PWHASH_LIMITS.opslimit),
+    mem: z.number().int().min(8192).max(PWHASH_LIMITS.memlimit),
+    salt: b64(PWHASH_SALT_BYTES),
+  }),
+  nonce: b64(NONCE_BYTES),
+  ct: b64(CT_BYTES),
+});
+
+export type Keyfile = z.infer<typeof KeyfileSchema>;
+
+export interface UnlockedKeyfile {
+  /** The root secret RS (wipe with `sodium().memzero` when done). */
+  rootSecret: KdfKey;
+  /** This device's Ed25519 key pair. */
+  deviceSignKeyPair: SignKeyPair;
+}
+
+export interface KeyfileOptions {
+  /**
+   * UNIT TESTS ONLY: allow Argon2id parameters below the floors (fast tests). Never set this in
+   * application code.
+   */
+  testOnlyAllowWeakParams?: boolean;
+}
+
+export interface CreateKeyfileOptions extends KeyfileOptions {
+  /** Argon2id parameters (default: the floor, opslimit 3 / 256 MiB). */
+  params?: PwhashParams;
+  /** Wrap this root secret instead of a new random one (e.g. restored from the Emergency Kit). */
+  rootSecret?: Uint8Array;
+  /** Wrap this device key pair instead of a new one. */
+  deviceSignKeyPair?: SignKeyPair;
+  random?: RandomSource;
+}
+
+export interface ChangeKeyfilePasswordOptions extends KeyfileOptions {
+  /** New Argon2id parameters (default: those of the current keyfile). */
+  params?: PwhashParams;
+  random?: RandomSource;
+}
+
+function corrupt(detail: string, cause?: unknown): BackboneError {
+  return new BackboneError(
+    'KEYFILE_CORRUPT',
+    `The keyfile is damaged (${detail}). Restore it from a backup or use your Emergency Kit.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+interface DecodedKeyfile {
+  keyfile: Keyfile;
+  params: PwhashParams;
+  salt: Uint8Array;
+  nonce: Uint8Array;
+  ct: Uint8Array;
+}
+
+/** Validates an already-parsed keyfile object and decodes its binary fields. */
+function decodeKeyfile(value: unknown): DecodedKeyfile {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corrupt('not a JSON object');
+  }
+  const v = (value as { v?: unknown }).v;
+  if (typeof v !== 'number') throw corrupt('no version');
+  if (v !== KEYFILE_VERSION) {
+    throw new BackboneError(
+      'UNSUPPORTED_VERSION',
+      `This keyfile has format version ${v}; this app reads version ${KEYFILE_VERSION}. Update Backbone to open it.`,
+    );
+  }
+  const parsed = KeyfileSchema.safeParse(value);
+  if (!parsed.success) {
+    throw corrupt(`bad field ${parsed.error.issues[0]?.path.join('.') || 'structure'}`);
+  }
+  const keyfile = parsed.data;
+  try {
+    const salt = fromBase64Url(keyfile.kdf.salt);
+    const nonce = fromBase64Url(keyfile.nonce);
+    const ct = fromBase64Url(keyfile.ct);
+    if (
+      salt.length !== PWHASH_SALT_BYTES ||
+      nonce.length !== NONCE_BYTES ||
+      ct.length !== CT_BYTES
+    ) {
+      throw corrupt('wrong field length');
+    }
+    return {
+      keyfile,
+      params: { opslimit: keyfile.kdf.ops, memlimit: keyfile.kdf.mem },
+      salt,
+      nonce,
+      ct,
+    };
+  } catch (cause) {
+    if (isBackboneError(cause, 'KEYFILE_CORRUPT')) throw cause;
+    throw corrupt('bad encoding', cause);
+  }
+}
+
+/** The associated data: prefix, new line, canonical JSON of `{kdf, v}`. */
+export function keyfileAssociatedData(keyfile: Pick<Keyfile, 'v' | 'kdf'>): Uint8Array {
+  const header = {
+    kdf: {
+      alg: keyfile.kdf.alg,
+      ops: keyfile.kdf.ops,
+      mem: keyfile.kdf.mem,
+      salt: keyfile.kdf.salt,
+    },
+    v: keyfile.v,
+  };
+  return concatBytes(utf8(`${KEYFILE_AD_PREFIX}\n`), utf8(canonicalJson(header)));
+}
+
+function wrap(
+  password: string | Uint8Array,
+  rs: Uint8Array,
+  deviceSeed: Uint8Array,
+  params: PwhashParams,
+  options: KeyfileOptions & { random?: RandomSource },
+): Keyfile {
+  const random = options.random ?? randomBytes;
+  assertParamsAtFloor(params, {
+    purpose: 'localUnlock',
+    testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
+  });
+  const salt = random(PWHASH_SALT_BYTES);
+  const header = {
+    v: KEYFILE_VERSION,
+    kdf: { alg: PWHASH_ALG, ops: params.opslimit, mem: params.memlimit, salt: toBase64Url(salt) },
+  } as const;
+  const s = sodium();
+  const key = deriveKeyFromPassword(password, salt, params, {
+    purpose: 'localUnlock',
+    testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
+  });
+  const plaintext = concatBytes(rs, deviceSeed);
+  try {
+    const { nonce, ciphertext } = aeadEncryptParts(
+      symmetricKey(key),
+      plaintext,
+      keyfileAssociatedData(header),
+      random,
+    );
+    return { ...header, nonce: toBase64Url(nonce), ct: toBase64Url(ciphertext) };
+  } finally {
+    s.memzero(key);
+    s.memzero(plaintext);
+  }
+}
+
+/**
+ * Makes a new keyfile: a random root secret (unless given) and a fresh device key pair (unless
+ * given), wrapped under `password`. Returns the keyfile and the unwrapped keys.
+ */
+export function createKeyfile(
+  password: string | Uint8Array,
+  options: CreateKeyfileOptions = {},
+): { keyfile: Keyfile; unlocked: UnlockedKeyfile } {
+  const random = options.random ?? randomBytes;
+  const rs = rootSecret(
+    options.rootSecret !== undefined
+      ? Uint8Array.from(options.rootSecret)
+      : random(ROOT_SECRET_BYTES),
+  );
+  const deviceSignKeyPair =
+    options.deviceSignKeyPair !== undefined
+      ? signKeyPairFromSeed(options.deviceSignKeyPair.secretKey.subarray(0, SEED_BYTES))
+      : generateSignKeyPair(random);
+  if (
+    options.deviceSignKeyPair !== undefined &&
+    !sodium().memcmp(deviceSignKeyPair.publicKey, options.deviceSignKeyPair.publicKey)
+  ) {
+    throw new BackboneError('CRYPTO_INVALID_KEY', 'The device key pair is inconsistent.');
+  }
+  const keyfile = wrap(
+    password,
+    rs,
+    deviceSignKeyPair.secretKey.subarray(0, SEED_BYTES),
+    options.params ?? PWHASH_DEFAULT_PARAMS,
+    { ...options, random },
+  );
+  return { keyfile, unlocked: { rootSecret: rs, deviceSignKeyPair } };
+}
+
+/**
+ * Opens a keyfile with `password`. Throws `KEYFILE_WRONG_PASSWORD` (wrong password or modified
+ * file), `KEYFILE_CORRUPT`, `UNSUPPORTED_VERSION` or `CRYPTO_PARAMS_BELOW_FLOOR`.
+ */
+export function unlockKeyfile(
+  keyfile: Keyfile,
+  password: string | Uint8Array,
+  options: KeyfileOptions = {},
+): UnlockedKeyfile {
+  const decoded = decodeKeyfile(keyfile);
+  try {
+    assertParamsAtFloor(decoded.params, {
+      purpose: 'localUnlock',
+      testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
+    });
+  } catch (cause) {
+    if (isBackboneError(cause, 'CRYPTO_PARAMS_BELOW_FLOOR')) {
+      throw new BackboneError(
+        'CRYPTO_PARAMS_BELOW_FLOOR',
+        'This keyfile asks for weaker password hashing than Backbone allows, so it was probably ' +
+          'tampered with. It was not opened. Restore it from a backup or use your Emergency Kit.',
+        { cause },
+      );
+    }
+    throw cause;
+  }
+  const s = sodium();
+  const key = deriveKeyFromPassword(password, decoded.salt, decoded.params, {
+    purpose: 'localUnlock',
+    testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
+  });
+  let plaintext: Uint8Array;
+  try {
+    plaintext = aeadDecryptParts(
+      symmetricKey(key),
+      decoded.nonce,
+      decoded.ct,
+      keyfileAssociatedData(decoded.keyfile),
+    );
+  } catch (cause) {
+    throw new BackboneError(
+      'KEYFILE_WRONG_PASSWORD',
+      'The password is wrong, or the keyfile was modified since it was saved. Check the password ' +
+        '(and Caps Lock); if it is right, restore the keyfile from a backup or use your Emergency Kit.',
+      { cause },
+    );
+  } finally {
+    s.memzero(key);
+  }
+  try {
+    if (plaintext.length !== PLAINTEXT_BYTES) throw corrupt('wrong content length');
+    const rs = rootSecret(plaintext.slice(0, ROOT_SECRET_BYTES));
+    const deviceSeed = plaintext.slice(ROOT_SECRET_BYTES);
+    const deviceSignKeyPair = signKeyPairFromSeed(deviceSeed);
+    s.memzero(deviceSeed);
+    return { rootSecret: rs, deviceSignKeyPair };
+  } finally {
+    s.memzero(plaintext);
+  }
+}
+
+/**
+ * Re-wraps the keyfile under a new password with a fresh salt and nonce. The root secret and
+ * the device key do not change. Parameters default to the current ones (never below the floor).
+ */
+export function changeKeyfilePassword(
+  keyfile: Keyfile,
+  oldPassword: string | Uint8Array,
+  newPassword: string | Uint8Array,
+  options: ChangeKeyfilePasswordOptions = {},
+): Keyfile {
+  const unlocked = unlockKeyfile(keyfile, oldPassword, options);
+  const decoded = decodeKeyfile(keyfile);
+  const s = sodium();
+  try {
+    return wrap(
+      newPassword,
+      unlocked.rootSecret,
+      unlocked.deviceSignKeyPair.secretKey.subarray(0, SEED_BYTES),
+      options.params ?? decoded.params,
+      options,
+    );
+  } finally {
+    s.memzero(unlocked.rootSecret);
+    s.memzero(unlocked.deviceSignKeyPair.secretKey);
+  }
+}
+
+/** The keyfile as file text: JSON with 2-space indentation and a final new line. */
+export function serializeKeyfile(keyfile: Keyfile): string {
+  const { keyfile: valid } = decodeKeyfile(keyfile);
+  const ordered = {
+    v: valid.v,
+    kdf: { alg: valid.kdf.alg, ops: valid.kdf.ops, mem: valid.kdf.mem, salt: valid.kdf.salt },
+    nonce: valid.nonce,
+    ct: valid.ct,
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/**
+ * Parses keyfile text. Malformed → `KEYFILE_CORRUPT`; unknown version → `UNSUPPORTED_VERSION`.
+ * (Whether the content is authentic is only known when it is unlocked.)
+ */
+export function parseKeyfile(text: string): Keyfile {
+  if (typeof text !== 'string') throw corrupt('not text');
+  if (text.length > KEYFILE_MAX_BYTES) throw corrupt('too large');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw corrupt('not valid JSON', cause);
+  }
+  return decodeKeyfile(value).keyfile;
+}
+
+// ---------------------------------------------------------------------------------------------
+// File I/O (Node only; imported lazily so this module also loads in the renderer).
+
+function ioError(action: string, cause: unknown): BackboneError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return new BackboneError(
+    'KEYFILE_IO',
+    `Could not ${action} the keyfile${typeof code === 'string' ? ` (${code})` : ''}. Check the disk and folder permissions.`,
+    { cause },
+  );
+}
+
+/**
+ * Writes the keyfile so that a crash at any moment leaves either the old or the new file, never
+ * a broken one: write a temp file in the same directory (mode 0600), fsync it, rename it over
+ * the target, then fsync the directory.
+ */
+export async function writeKeyfileAtomic(path: string, keyfile: Keyfile): Promise<void> {
+  const text = serializeKeyfile(keyfile);
+  const fs = await import('node:fs/promises');
+  const nodePath = await import('node:path');
+  const dir = nodePath.dirname(path);
+  const tmp = nodePath.join(dir, `.${nodePath.basename(path)}.${toHex(randomBytes(8))}.tmp`);
+  let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
+  try {
+    handle = await fs.open(tmp, 'wx', 0o600);
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.rename(tmp, path);
+  } catch (cause) {
+    if (handle) await handle.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError('save', cause);
+  }
+  // Make the rename durable. Directories cannot be opened for fsync on Windows: skip there.
+  if (process.platform !== 'win32') {
+    let dirHandle: Awaited<ReturnType<typeof fs.open>> | undefined;
+    try {
+      dirHandle = await fs.open(dir, 'r');
+      await dirHandle.sync();
+    } catch (cause) {
+      throw ioError('save', cause);
+    } finally {
+      await dirHandle?.close().catch(() => undefined);
+    }
+  }
+}
+
+/** Reads and parses a keyfile (`KEYFILE_IO` if it cannot be read). */
+export async function readKeyfile(path: string): Promise<Keyfile> {
+  const fs = await import('node:fs/promises');
+  let text: string;
+  try {
+    const handle = await fs.open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > KEYFILE_MAX_BYTES) throw corrupt('too large');
+      const bytes = await handle.readFile();
+      try {
+        text = fromUtf8(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      } catch (cause) {
+        throw corrupt('not UTF-8 text', cause);
+      }
+    } finally {
+      await handle.close();
+    }
+  } catch (cause) {
+    if (isBackboneError(cause)) throw cause;
+    throw ioError('read', cause);
+  }
+  return parseKeyfile(text);
+}
