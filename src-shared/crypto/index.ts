@@ -163,6 +163,21 @@ export {
   type UnlockedKeyfile,
 } from './keyfile.js';
 
-// --- Bulk streams (stream.ts) and SPAKE2+EE (spake2ee.ts): exports added by the lead. ---------
-// export { ... } from './stream.js';
-// export { ... } from './spake2ee.js';
+// --- Bulk streams (stream.ts; the node:crypto engine is in stream-node.ts, imported directly by
+// Node code so this index stays platform-free) ---------------------------------------------------
+export {
+  DEFAULT_STREAM_SUITE,
+  MAX_CHUNK_SIZE,
+  PORTABLE_STREAM_ENGINES,
+  bytesSource,
+  chacha20Poly1305Engine,
+  collectBytes,
+  decryptStream,
+  encryptStream,
+  secretstreamEngine,
+  type StreamEngine,
+} from './stream.js';
+export { SecretstreamPull, SecretstreamPush } from './secretstream.js';
+
+// --- SPAKE2+EE (spake2ee.ts) ----------------------------------------------------------------
+export * as spake2ee from './spake2ee.js';
