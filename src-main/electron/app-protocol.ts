@@ -6,7 +6,7 @@
 import { net, protocol } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../core/content-security-policy.js';
-import { APP_HOST, APP_SCHEME, resolveAppFile } from './app-url.js';
+import { APP_SCHEME, resolveAppFile } from './app-url.js';
 
 export { APP_ENTRY_URL, APP_ORIGIN } from './app-url.js';
 
