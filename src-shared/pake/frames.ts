@@ -17,6 +17,10 @@ export const FrameType = {
   response3: 0x05,
   streamHeader: 0x06,
   sealed: 0x07,
+  /** Client → server, register/change: the registration record sealed to the server's box key. */
+  registration: 0x08,
+  /** Server → client, register/change: JSON `{v, status: 'ready' | 'stored', …}`. */
+  ok: 0x09,
   error: 0x7f,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
