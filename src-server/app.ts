@@ -1,0 +1,181 @@
+/**
+ * The Backbone server as a Fastify instance: `buildServer({config, storage})`. Listening,
+ * signals and storage opening are `main.ts`'s job; tests call `buildServer(...).listen()`.
+ *
+ * Request path: per-IP rate limit (before the body is read) → JSON body parsing (only
+ * `application/json`, at most `config.bodyLimit` bytes, prototype poisoning refused) → zod
+ * validation of params, query and body → route guards (token, scopes, per-identity limit) →
+ * handler → the answer is checked against its zod schema. Every error leaves as
+ * `{error: {code, message}}` (http/errors.ts).
+ */
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
+import { cryptoReady, randomBytes, toBase64Url } from '../src-shared/crypto/index.js';
+import { APP_VERSION } from '../src-main/core/app-info.js';
+import type { ServerConfig } from './config.js';
+import { keysHolder, systemClock, type App, type Clock, type ServerContext } from './context.js';
+import { handleClientError, handleError, handleFrameworkError, sendError } from './http/errors.js';
+import { RouteTable } from './http/route-table.js';
+import {
+  zodSerializerCompiler,
+  zodValidatorCompiler,
+  type ZodTypeProvider,
+} from './http/validation.js';
+import { createLogger } from './logger.js';
+import { createMetrics, metricsHook } from './plugins/metrics.js';
+import { createRateLimits, ipRateLimitHook } from './plugins/rate-limit.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { identityRoutes } from './routes/identities.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { serverInfoRoutes } from './routes/server-info.js';
+import {
+  loadOrCreateServerKeysFile,
+  loadOrCreateServerKeysInStorage,
+  type ServerKeys,
+} from './server-keys.js';
+import type { Storage } from './storage/storage.js';
+
+/** How often expired challenges and old tokens are swept from the database. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** Expired or revoked tokens are kept this long (so clients get a precise 401 meanwhile). */
+const TOKEN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface BuildServerOptions {
+  config: ServerConfig;
+  storage: Storage;
+  /** Use these keys; otherwise they are loaded (or made) when the server starts. */
+  serverKeys?: ServerKeys;
+  /**
+   * Where the keys live when not given: `file` = `server-keys.json` in `config.dataDir`
+   * (SQLite mode), `storage` = the database (PostgreSQL mode). Default: by storage backend.
+   */
+  keyStore?: 'file' | 'storage';
+  /** A pino logger; default: one at `config.logLevel` writing to stdout. */
+  logger?: Logger;
+  clock?: Clock;
+  /** Close the storage when the server closes (default false: the caller owns it). */
+  closeStorage?: boolean;
+  /** Server version reported by `GET /v1/server` (default: the app version). */
+  version?: string;
+}
+
+export function buildServer(options: BuildServerOptions): App {
+  const { config, storage } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const routes = new RouteTable();
+  const keys = keysHolder();
+  if (options.serverKeys) keys.set(options.serverKeys);
+  const metrics = config.metrics ? createMetrics() : undefined;
+
+  const ctx: ServerContext = {
+    config,
+    storage,
+    clock,
+    limits: createRateLimits(config.rateLimit, clock),
+    metrics,
+    version: options.version ?? APP_VERSION,
+    keys: () => keys.get(),
+  };
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(config.requestTimeoutMs, 20_000),
+      // Answer a request without Host ourselves (JSON) instead of Node's bare 400.
+      requireHostHeader: false,
+      // How often Node looks for requests past their timeout (its default is 30 s).
+      connectionsCheckingInterval: Math.max(
+        250,
+        Math.min(5_000, Math.floor(config.requestTimeoutMs / 4)),
+      ),
+    },
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    handlerTimeout: config.handlerTimeoutMs,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    trustProxy: config.trustProxy,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: false,
+    genReqId: () => toBase64Url(randomBytes(9)),
+    routerOptions: {
+      maxParamLength: 200,
+      caseSensitive: true,
+      ignoreTrailingSlash: false,
+      ignoreDuplicateSlashes: false,
+    },
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(zodSerializerCompiler);
+  // Only JSON bodies: text/plain (Fastify's other default) is 415 like everything else.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('auth', null);
+
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  app.addHook('onRequest', ipRateLimitHook(ctx.limits));
+  if (metrics) app.addHook('onResponse', metricsHook(metrics));
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    const allowed = routes.allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      sendError(
+        reply,
+        405,
+        'METHOD_NOT_ALLOWED',
+        `This path accepts ${allowed.join(', ')}, not ${request.method.slice(0, 20)}.`,
+        { allow: allowed.join(', ') },
+      );
+      return;
+    }
+    sendError(reply, 404, 'NOT_FOUND', 'There is nothing at this path. Check the URL.');
+  });
+
+  healthRoutes(app, ctx);
+  metricsRoutes(app, ctx);
+  serverInfoRoutes(app, ctx);
+  authRoutes(app, ctx);
+  identityRoutes(app, ctx);
+
+  let sweeper: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    await cryptoReady();
+    if (!options.serverKeys) {
+      const store = options.keyStore ?? (storage.backend === 'sqlite' ? 'file' : 'storage');
+      keys.set(
+        store === 'file'
+          ? await loadOrCreateServerKeysFile(config.dataDir, new Date(clock.now()))
+          : await loadOrCreateServerKeysInStorage(storage, new Date(clock.now())),
+      );
+    }
+    sweeper = setInterval(() => {
+      const now = clock.now();
+      storage
+        .deleteExpired(now, now - TOKEN_RETENTION_MS)
+        .then((removed) => app.log.debug(removed, 'swept expired challenges and tokens'))
+        .catch((error: unknown) => app.log.warn({ err: error }, 'sweep failed'));
+    }, SWEEP_INTERVAL_MS);
+    sweeper.unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(sweeper);
+    if (options.closeStorage) await storage.close();
+  });
+
+  return app;
+}

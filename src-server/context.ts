@@ -1,0 +1,58 @@
+/**
+ * What every route of one server instance shares: configuration, storage, clock, keys, limits,
+ * metrics. Built by `buildServer` (app.ts) and handed to each route module.
+ */
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BackboneError } from '../src-shared/errors.js';
+import type { ServerConfig } from './config.js';
+import type { ZodTypeProvider } from './http/validation.js';
+import type { Metrics } from './plugins/metrics.js';
+import type { RateLimits } from './plugins/rate-limit.js';
+import type { ServerKeys } from './server-keys.js';
+import type { Storage } from './storage/storage.js';
+
+/** Milliseconds since the epoch; tests pass a clock they can move. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** The Fastify instance with zod schemas as its type provider. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly limits: RateLimits;
+  readonly metrics: Metrics | undefined;
+  readonly version: string;
+  /** The server keys (loaded when the server becomes ready). */
+  keys(): ServerKeys;
+}
+
+export function keysHolder(): { get(): ServerKeys; set(keys: ServerKeys): void } {
+  let current: ServerKeys | undefined;
+  return {
+    get() {
+      if (!current) throw new BackboneError('UNAVAILABLE', 'The server is still starting.');
+      return current;
+    },
+    set(keys) {
+      current = keys;
+    },
+  };
+}
+
+/** ISO 8601 text of a time in milliseconds. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

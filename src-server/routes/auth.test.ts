@@ -1,0 +1,496 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  fromBase64Url,
+  generateSignKeyPair,
+  randomBytes,
+  signStatement,
+  toBase64Url,
+} from '../../src-shared/crypto/index.js';
+import {
+  TOKEN_SCOPES,
+  currentTokenResponseSchema,
+  signAuthResponse,
+  tokenListResponseSchema,
+  tokenResponseSchema,
+  type ChallengeResponse,
+} from '../../src-shared/api/auth.js';
+import { serverInfoResponseSchema } from '../../src-shared/api/server.js';
+import { hashTokenSecret } from '../auth/tokens.js';
+import { useTestBackends } from '../test/backends.js';
+import {
+  challenge,
+  errorCode,
+  login,
+  loginBody,
+  loginResponse,
+  newTestDevice,
+  newTestIdentity,
+  register,
+  registeredUser,
+  revocationBody,
+  type ApiClient,
+} from '../test/client.js';
+import { startTestServer, type TestServer } from '../test/harness.js';
+
+const backends = useTestBackends();
+
+describe.each(backends)('auth routes ($name)', (backend) => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    api = server.api;
+  });
+  afterAll(() => server.close());
+
+  const whoami = (token: string) => api.get('/v1/auth/tokens/current', { token });
+
+  describe('challenge', () => {
+    it('is fresh each time, names this server as audience and lasts 5 minutes', async () => {
+      const info = serverInfoResponseSchema.parse((await api.get('/v1/server')).body);
+      const a = await challenge(api);
+      const b = await challenge(api);
+      expect(a.id).not.toBe(b.id);
+      expect(a.nonce).not.toBe(b.nonce);
+      expect(fromBase64Url(a.nonce)).toHaveLength(32);
+      expect(a.audience).toBe(info.id);
+      expect(Date.parse(a.expiresAt) - server.clock.now()).toBe(5 * 60 * 1000);
+    });
+
+    it('accepts no body, {} and {v: 1}, and nothing else', async () => {
+      expect((await api.post('/v1/auth/challenge')).status).toBe(201);
+      expect((await api.post('/v1/auth/challenge', { v: 1 })).status).toBe(201);
+      const extra = await api.post('/v1/auth/challenge', { nonce: 'mine' });
+      expect(extra.status).toBe(400);
+      expect(errorCode(extra)).toBe('INVALID_REQUEST');
+      const newer = await api.post('/v1/auth/challenge', { v: 2 });
+      expect(errorCode(newer)).toBe('UNSUPPORTED_VERSION');
+    });
+  });
+
+  describe('login', () => {
+    it('returns a bearer token stored only as a hash, with every scope for 24 hours', async () => {
+      const { user, tokenResponse } = await registeredUser(api);
+      const { token, info } = tokenResponseSchema.parse(tokenResponse);
+      expect(token).toMatch(/^bbt1\.[A-Za-z0-9_-]{43}$/);
+      expect(info).toMatchObject({
+        identityId: user.id,
+        deviceId: user.devices[0]!.id,
+        parentId: null,
+        scopes: [...TOKEN_SCOPES],
+        workspaceId: null,
+        current: true,
+      });
+      expect(Date.parse(info.expiresAt) - server.clock.now()).toBe(24 * 3600 * 1000);
+
+      const stored = await server.storage.getToken(info.id);
+      const secret = fromBase64Url(token.slice('bbt1.'.length));
+      expect(stored?.tokenHash).toBe(hashTokenSecret(secret));
+      expect(JSON.stringify(stored)).not.toContain(token.slice(5));
+
+      const me = currentTokenResponseSchema.parse((await whoami(token)).body);
+      expect(me.info).toEqual(info);
+    });
+
+    it('grants the scopes, workspace, lifetime and label asked for', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const { info } = await login(api, user, {
+        scopes: ['STORE_USE', 'IDENTITY_READ'],
+        workspaceId: 'ws-1',
+        ttlSeconds: 3600,
+        label: 'backup script',
+      });
+      expect(info.scopes).toEqual(['IDENTITY_READ', 'STORE_USE']);
+      expect(info.workspaceId).toBe('ws-1');
+      expect(info.label).toBe('backup script');
+      expect(Date.parse(info.expiresAt) - server.clock.now()).toBe(3600 * 1000);
+    });
+
+    it('refuses lifetimes over 30 days or under a minute, and unknown scopes', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      for (const extra of [
+        { ttlSeconds: 30 * 86400 + 1 },
+        { ttlSeconds: 59 },
+        { ttlSeconds: 1.5 },
+        { scopes: ['EVERYTHING'] },
+        { scopes: [] },
+        { scopes: ['ROOT', 'ROOT'] },
+        { workspaceId: 'no spaces' },
+      ]) {
+        const body = { ...loginBody(user, await challenge(api)), ...extra };
+        const response = await api.post('/v1/auth/login', body);
+        expect(response.status, JSON.stringify(extra)).toBe(400);
+        expect(errorCode(response)).toBe('INVALID_REQUEST');
+      }
+      const max = await login(api, user, { ttlSeconds: 30 * 86400 });
+      expect(Date.parse(max.info.expiresAt) - server.clock.now()).toBe(30 * 86400 * 1000);
+    });
+
+    it('refuses a replayed challenge', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const body = loginBody(user, await challenge(api));
+      expect((await api.post('/v1/auth/login', body)).status).toBe(201);
+      const replay = await api.post('/v1/auth/login', body);
+      expect(replay.status).toBe(401);
+      expect(errorCode(replay)).toBe('AUTH_CHALLENGE_INVALID');
+    });
+
+    it('burns the challenge on a failed attempt', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const ch = await challenge(api);
+      const bad = loginBody(user, ch);
+      bad.response = { ...bad.response, sig: toBase64Url(randomBytes(64)) };
+      expect(errorCode(await api.post('/v1/auth/login', bad))).toBe('AUTH_SIGNATURE_INVALID');
+      const good = await api.post('/v1/auth/login', loginBody(user, ch));
+      expect(errorCode(good)).toBe('AUTH_CHALLENGE_INVALID');
+    });
+
+    it('refuses an expired challenge', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const ch = await challenge(api);
+      server.clock.advance(5 * 60 * 1000 + 1);
+      const response = await api.post('/v1/auth/login', loginBody(user, ch));
+      expect(response.status).toBe(401);
+      expect(errorCode(response)).toBe('AUTH_CHALLENGE_EXPIRED');
+    });
+
+    it('refuses an unknown challenge, a wrong nonce and a response for another server', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const device = user.devices[0]!;
+      const mutations = [
+        (ch: ChallengeResponse) => ({ ...ch, id: toBase64Url(randomBytes(16)) }),
+        (ch: ChallengeResponse) => ({ ...ch, nonce: toBase64Url(randomBytes(32)) }),
+        (ch: ChallengeResponse) => ({ ...ch, audience: 'bbs1' + 'a'.repeat(32) }),
+      ];
+      for (const mutate of mutations) {
+        const ch = await challenge(api);
+        const signed = mutate(ch);
+        const body = {
+          ...loginBody(user, ch),
+          response: signAuthResponse(device.keyPair, { challenge: signed, identity: user.id }),
+        };
+        const response = await api.post('/v1/auth/login', body);
+        expect(response.status).toBe(401);
+        expect(errorCode(response)).toBe('AUTH_CHALLENGE_INVALID');
+      }
+    });
+
+    it('refuses a response signed by another key (wrong signature)', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const ch = await challenge(api);
+      const intruder = generateSignKeyPair();
+      const forged = signAuthResponse(intruder, { challenge: ch, identity: user.id });
+      // claims to be the certified device but is signed by the intruder
+      forged.body.device = user.devices[0]!.id;
+      const body = { ...loginBody(user, ch), response: forged };
+      const response = await api.post('/v1/auth/login', body);
+      expect(response.status).toBe(401);
+      expect(errorCode(response)).toBe('AUTH_SIGNATURE_INVALID');
+    });
+
+    it('refuses a certificate not signed by the identity', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const mallory = newTestIdentity('Mallory');
+      // a device certified by Mallory's key but naming Alice as its identity
+      const rogue = newTestDevice(user, 'rogue', mallory.identity.signKeyPair);
+      const response = await loginResponse(api, user, { device: rogue });
+      expect(response.status).toBe(401);
+      expect(errorCode(response)).toBe('AUTH_CERTIFICATE_INVALID');
+    });
+
+    it('refuses a certificate for another device than the one that signed', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const other = newTestDevice(user, 'phone');
+      const ch = await challenge(api);
+      const body = {
+        ...loginBody(user, ch),
+        response: signAuthResponse(other.keyPair, { challenge: ch, identity: user.id }),
+      };
+      const response = await api.post('/v1/auth/login', body);
+      expect(errorCode(response)).toBe('AUTH_CERTIFICATE_INVALID');
+    });
+
+    it('refuses an unknown identity and a response for another identity', async () => {
+      const stranger = newTestIdentity();
+      const response = await loginResponse(api, stranger);
+      expect(response.status).toBe(401);
+      expect(errorCode(response)).toBe('AUTH_IDENTITY_UNKNOWN');
+
+      const user = newTestIdentity();
+      await register(api, user);
+      const mismatch = { ...loginBody(user, await challenge(api)), identity: stranger.id };
+      expect(errorCode(await api.post('/v1/auth/login', mismatch))).toBe('INVALID_REQUEST');
+    });
+
+    it('refuses a response of another kind or version', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const ch = await challenge(api);
+      const body = loginBody(user, ch);
+      const device = user.devices[0]!;
+      const otherKind = signStatement('auth.other', 1, body.response.body, device.keyPair);
+      expect(errorCode(await api.post('/v1/auth/login', { ...body, response: otherKind }))).toBe(
+        'INVALID_REQUEST',
+      );
+      const v2 = signStatement('auth.response', 2, body.response.body, device.keyPair);
+      expect(errorCode(await api.post('/v1/auth/login', { ...body, response: v2 }))).toBe(
+        'UNSUPPORTED_VERSION',
+      );
+    });
+
+    it('registers a new device certified by the identity on its first login', async () => {
+      const { user, token } = await registeredUser(api);
+      const phone = newTestDevice(user, 'phone');
+      user.devices.push(phone);
+      const phoneToken = await login(api, user, { device: phone });
+      expect(phoneToken.info.deviceId).toBe(phone.id);
+      const devices = await api.get<{ devices: { id: string }[] }>(
+        `/v1/identities/${user.id}/devices`,
+        { token },
+      );
+      expect(devices.body.devices.map((d) => d.id).sort()).toEqual(
+        [user.devices[0]!.id, phone.id].sort(),
+      );
+    });
+  });
+
+  describe('bearer tokens', () => {
+    it('missing, malformed or unknown tokens are 401', async () => {
+      const missing = await api.get('/v1/auth/tokens/current');
+      expect(missing.status).toBe(401);
+      expect(errorCode(missing)).toBe('AUTH_REQUIRED');
+      expect(missing.headers.get('www-authenticate')).toContain('Bearer');
+
+      const basic = await api.get('/v1/auth/tokens/current', {
+        headers: { authorization: 'Basic dXNlcjpwYXNz' },
+      });
+      expect(errorCode(basic)).toBe('AUTH_REQUIRED');
+      for (const bad of ['garbage', 'bbt1.short', 'bbt2.' + toBase64Url(randomBytes(32))]) {
+        const response = await whoami(bad);
+        expect(response.status).toBe(401);
+        expect(errorCode(response)).toBe('AUTH_TOKEN_INVALID');
+      }
+      const unknown = await whoami('bbt1.' + toBase64Url(randomBytes(32)));
+      expect(unknown.status).toBe(401);
+      expect(errorCode(unknown)).toBe('AUTH_TOKEN_INVALID');
+    });
+
+    it('an expired token is 401', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const { token } = await login(api, user, { ttlSeconds: 60 });
+      expect((await whoami(token)).status).toBe(200);
+      server.clock.advance(60 * 1000);
+      const response = await whoami(token);
+      expect(response.status).toBe(401);
+      expect(errorCode(response)).toBe('AUTH_TOKEN_EXPIRED');
+    });
+
+    it('a revoked token is 401 (logout)', async () => {
+      const { token } = await registeredUser(api);
+      const logout = await api.delete('/v1/auth/tokens/current', { token });
+      expect(logout.status).toBe(200);
+      expect(logout.body).toMatchObject({ v: 1, revoked: 1 });
+      const response = await whoami(token);
+      expect(response.status).toBe(401);
+      expect(errorCode(response)).toBe('AUTH_TOKEN_REVOKED');
+    });
+
+    it("a revoked device's tokens stop working at once and it cannot log in again", async () => {
+      const { user, token } = await registeredUser(api);
+      const phone = newTestDevice(user, 'phone');
+      user.devices.push(phone);
+      const phoneToken = (await login(api, user, { device: phone })).token;
+      const derived = tokenResponseSchema.parse(
+        (await api.post('/v1/auth/tokens', { v: 1, scopes: ['STORE_USE'] }, { token: phoneToken }))
+          .body,
+      ).token;
+
+      const revoke = await api.post(
+        `/v1/identities/${user.id}/devices/${phone.id}/revoke`,
+        revocationBody(user, phone),
+      );
+      expect(revoke.status).toBe(200);
+      for (const t of [phoneToken, derived]) {
+        const response = await whoami(t);
+        expect(response.status).toBe(401);
+        expect(errorCode(response)).toBe('AUTH_DEVICE_REVOKED');
+      }
+      const again = await loginResponse(api, user, { device: phone });
+      expect(again.status).toBe(401);
+      expect(errorCode(again)).toBe('AUTH_DEVICE_REVOKED');
+      // the other device is unaffected
+      expect((await whoami(token)).status).toBe(200);
+    });
+  });
+
+  describe('derived tokens', () => {
+    it('can be narrower and shorter, and point to their parent', async () => {
+      const { token, tokenResponse } = await registeredUser(api);
+      const response = await api.post(
+        '/v1/auth/tokens',
+        { v: 1, scopes: ['STORE_USE', 'TOKEN_READ'], ttlSeconds: 600, label: 'child' },
+        { token },
+      );
+      expect(response.status).toBe(201);
+      const child = tokenResponseSchema.parse(response.body);
+      expect(child.info).toMatchObject({
+        parentId: tokenResponse.info.id,
+        scopes: ['TOKEN_READ', 'STORE_USE'],
+        label: 'child',
+        current: false,
+      });
+      expect(Date.parse(child.info.expiresAt) - server.clock.now()).toBe(600_000);
+      expect((await whoami(child.token)).status).toBe(200);
+    });
+
+    it('cannot widen: more scopes, another workspace or a longer life are 403', async () => {
+      const user = newTestIdentity();
+      await register(api, user);
+      const parent = await login(api, user, {
+        scopes: ['STORE_USE', 'TOKEN_READ'],
+        workspaceId: 'ws-a',
+        ttlSeconds: 3600,
+      });
+      for (const body of [
+        { v: 1, scopes: ['STORE_USE', 'ROOT'] },
+        { v: 1, scopes: ['TOKEN_MANAGE'] },
+        { v: 1, workspaceId: 'ws-b' },
+        { v: 1, ttlSeconds: 3601 },
+      ]) {
+        const response = await api.post('/v1/auth/tokens', body, { token: parent.token });
+        expect(response.status, JSON.stringify(body)).toBe(403);
+        expect(errorCode(response)).toBe('SCOPE_NOT_ALLOWED');
+      }
+      // a narrower child cannot derive its way back up
+      const child = tokenResponseSchema.parse(
+        (
+          await api.post(
+            '/v1/auth/tokens',
+            { v: 1, scopes: ['STORE_USE'] },
+            { token: parent.token },
+          )
+        ).body,
+      );
+      expect(child.info.workspaceId).toBe('ws-a');
+      const back = await api.post(
+        '/v1/auth/tokens',
+        { v: 1, scopes: ['STORE_USE', 'TOKEN_READ'] },
+        { token: child.token },
+      );
+      expect(back.status).toBe(403);
+      expect(errorCode(back)).toBe('SCOPE_NOT_ALLOWED');
+      // and its default lifetime is capped by the parent's
+      expect(Date.parse(child.info.expiresAt)).toBeLessThanOrEqual(
+        Date.parse(parent.info.expiresAt),
+      );
+      // a token without TOKEN_READ cannot list tokens
+      const list = await api.get('/v1/auth/tokens', { token: child.token });
+      expect(list.status).toBe(403);
+      expect(errorCode(list)).toBe('FORBIDDEN');
+    });
+  });
+
+  describe('listing and revoking tokens', () => {
+    it("lists the identity's active tokens without their secrets", async () => {
+      const { user, token, tokenResponse } = await registeredUser(api);
+      const second = await login(api, user, { label: 'second' });
+      const short = await login(api, user, { ttlSeconds: 60 });
+      await api.delete('/v1/auth/tokens/current', { token: second.token });
+      void short;
+      server.clock.advance(61_000);
+      const response = await api.get('/v1/auth/tokens', { token });
+      expect(response.status).toBe(200);
+      const list = tokenListResponseSchema.parse(response.body);
+      expect(list.tokens.map((t) => t.id)).toEqual([tokenResponse.info.id]);
+      expect(list.tokens[0]!.current).toBe(true);
+      expect(response.text).not.toContain(token.slice(5));
+      expect(response.text).not.toContain('tokenHash');
+    });
+
+    it('revokes another token with TOKEN_MANAGE, with the tokens derived from it', async () => {
+      const { user, token } = await registeredUser(api);
+      const other = await login(api, user);
+      const child = tokenResponseSchema.parse(
+        (await api.post('/v1/auth/tokens', { v: 1 }, { token: other.token })).body,
+      );
+      const response = await api.delete(`/v1/auth/tokens/${other.info.id}`, { token });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ v: 1, id: other.info.id, revoked: 2 });
+      expect(errorCode(await whoami(other.token))).toBe('AUTH_TOKEN_REVOKED');
+      expect(errorCode(await whoami(child.token))).toBe('AUTH_TOKEN_REVOKED');
+      expect((await whoami(token)).status).toBe(200);
+    });
+
+    it('without TOKEN_MANAGE a token revokes only itself and its own descendants', async () => {
+      const { user } = await registeredUser(api);
+      const limited = await login(api, user, { scopes: ['STORE_USE'] });
+      const sibling = await login(api, user);
+      const denied = await api.delete(`/v1/auth/tokens/${sibling.info.id}`, {
+        token: limited.token,
+      });
+      expect(denied.status).toBe(403);
+      expect(errorCode(denied)).toBe('FORBIDDEN');
+      expect((await whoami(sibling.token)).status).toBe(200);
+
+      const child = tokenResponseSchema.parse(
+        (await api.post('/v1/auth/tokens', { v: 1 }, { token: limited.token })).body,
+      );
+      const grandchild = tokenResponseSchema.parse(
+        (await api.post('/v1/auth/tokens', { v: 1 }, { token: child.token })).body,
+      );
+      const own = await api.delete(`/v1/auth/tokens/${grandchild.info.id}`, {
+        token: limited.token,
+      });
+      expect(own.status).toBe(200);
+      expect(errorCode(await whoami(grandchild.token))).toBe('AUTH_TOKEN_REVOKED');
+      expect((await whoami(child.token)).status).toBe(200);
+    });
+
+    it("cannot touch another identity's tokens; unknown or malformed ids", async () => {
+      const alice = await registeredUser(api, 'Alice');
+      const bob = await registeredUser(api, 'Bob');
+      const cross = await api.delete(`/v1/auth/tokens/${bob.tokenResponse.info.id}`, {
+        token: alice.token,
+      });
+      expect(cross.status).toBe(404);
+      expect((await whoami(bob.token)).status).toBe(200);
+      const unknown = await api.delete(`/v1/auth/tokens/${toBase64Url(randomBytes(16))}`, {
+        token: alice.token,
+      });
+      expect(errorCode(unknown)).toBe('NOT_FOUND');
+      const malformed = await api.delete('/v1/auth/tokens/not-an-id', { token: alice.token });
+      expect(malformed.status).toBe(400);
+      expect(errorCode(malformed)).toBe('INVALID_REQUEST');
+    });
+  });
+});
+
+describe.each(backends.slice(0, 1))('token limit ($name)', (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(backend, { config: { maxActiveTokens: 3 } });
+  });
+  afterAll(() => server.close());
+
+  it('refuses more active tokens than allowed per identity', async () => {
+    const { user, token } = await registeredUser(server.api);
+    await login(server.api, user);
+    await login(server.api, user);
+    const fourth = await loginResponse(server.api, user);
+    expect(fourth.status).toBe(409);
+    expect(errorCode(fourth)).toBe('TOKEN_LIMIT_REACHED');
+    await server.api.delete('/v1/auth/tokens/current', { token });
+    expect((await loginResponse(server.api, user)).status).toBe(201);
+  });
+});

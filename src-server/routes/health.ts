@@ -1,0 +1,37 @@
+/** `GET /healthz`: 200 when the server can reach its database, else 503 `UNAVAILABLE`. */
+import { healthResponseSchema } from '../../src-shared/api/server.js';
+import { BackboneError } from '../../src-shared/errors.js';
+import type { App, ServerContext } from '../context.js';
+
+const PING_TIMEOUT_MS = 3000;
+
+async function pingWithTimeout(ctx: ServerContext): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ctx.storage.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('database ping timed out')), PING_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(app: App, ctx: ServerContext): void {
+  app.get(
+    '/healthz',
+    { schema: { response: { 200: healthResponseSchema } } },
+    async (request, reply) => {
+      try {
+        await pingWithTimeout(ctx);
+      } catch (error) {
+        request.log.warn({ err: error }, 'health check: database unreachable');
+        throw new BackboneError('UNAVAILABLE', 'The database is not reachable.');
+      }
+      reply.header('cache-control', 'no-store');
+      return { status: 'ok' as const, database: 'ok' as const };
+    },
+  );
+}

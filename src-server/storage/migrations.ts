@@ -1,0 +1,113 @@
+/**
+ * Versioned schema migrations, defined in code so they bundle with the server. The Kysely
+ * Migrator applies them in name order, records them in `kysely_migration`, and takes a lock
+ * (PostgreSQL: an advisory lock), so several server processes can start at once.
+ *
+ * Never edit a migration that has shipped: add a new one.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { BackboneError } from '../../src-shared/errors.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- migrations see the schema of their day */
+type AnyDb = Kysely<any>;
+
+const initial: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('server_meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('identities')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('sign_public_key', 'text', (c) => c.notNull().unique())
+      .addColumn('box_public_key', 'text', (c) => c.notNull())
+      .addColumn('display_name', 'text', (c) => c.notNull())
+      .addColumn('profile', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('devices')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('identity_id', 'text', (c) =>
+        c.notNull().references('identities.id').onDelete('cascade'),
+      )
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('platform', 'text', (c) => c.notNull())
+      .addColumn('certificate', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .addColumn('revocation', 'text')
+      .execute();
+    await db.schema.createIndex('devices_identity').on('devices').column('identity_id').execute();
+
+    await db.schema
+      .createTable('auth_challenges')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('nonce', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('auth_challenges_expiry')
+      .on('auth_challenges')
+      .column('expires_at')
+      .execute();
+
+    await db.schema
+      .createTable('tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('identity_id', 'text', (c) =>
+        c.notNull().references('identities.id').onDelete('cascade'),
+      )
+      .addColumn('device_id', 'text', (c) =>
+        c.notNull().references('devices.id').onDelete('cascade'),
+      )
+      .addColumn('parent_id', 'text', (c) => c.references('tokens.id').onDelete('cascade'))
+      .addColumn('scopes', 'text', (c) => c.notNull())
+      .addColumn('workspace_id', 'text')
+      .addColumn('label', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('tokens_identity').on('tokens').column('identity_id').execute();
+    await db.schema.createIndex('tokens_device').on('tokens').column('device_id').execute();
+    await db.schema.createIndex('tokens_parent').on('tokens').column('parent_id').execute();
+    await db.schema.createIndex('tokens_expiry').on('tokens').column('expires_at').execute();
+  },
+};
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** Every migration, by name; names sort in the order they apply. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_identities_devices_auth': initial,
+});
+
+const provider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};
+
+/** Brings the database to the latest schema. Refuses a database newer than this server. */
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/corrupted migrations|previously executed migration .* is missing/i.test(message)) {
+      throw new BackboneError(
+        'UNSUPPORTED_VERSION',
+        'The database was written by a newer Backbone server. Update the server to use it.',
+        { cause: error },
+      );
+    }
+    throw new BackboneError('INTERNAL', `The database could not be migrated: ${message}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
