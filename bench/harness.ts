@@ -34,6 +34,12 @@ export interface Measurement {
   opsPerSec: number;
   /** MiB per second from the median, when bytesPerOp was given. */
   mibPerSec?: number;
+  /**
+   * Set by load tests (see `loadMeasurement`): `samples`, p50 and p99 are per-request latencies
+   * under `concurrency` clients and `opsPerSec` is the measured throughput (not 1000 / p50).
+   * `compare` then prints p50/p99 latency beside an ops/s figure.
+   */
+  load?: { concurrency: number; requests: number; seconds: number };
 }
 
 const MiB = 1024 * 1024;
@@ -127,6 +133,28 @@ export function fromSamples(
   return result;
 }
 
+/**
+ * A Measurement for a load test: `latenciesMs` of every completed request (any order), and the
+ * throughput `requests / seconds` as opsPerSec.
+ */
+export function loadMeasurement(
+  name: string,
+  latenciesMs: readonly number[],
+  requests: number,
+  seconds: number,
+  concurrency: number,
+): Measurement {
+  const samples = [...latenciesMs].sort((a, b) => a - b);
+  return {
+    name,
+    samples,
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    opsPerSec: requests / seconds,
+    load: { concurrency, requests, seconds },
+  };
+}
+
 /** How a figure is shown: throughput, rate, or time per operation (median). */
 export type Unit = 'MiB/s' | 'ops/s' | 'ms';
 
@@ -155,6 +183,8 @@ export interface Row {
   unit: Unit;
   value?: number;
   p99Ms?: number;
+  /** Median latency, for load tests. */
+  p50Ms?: number;
   baselineLabel?: string;
   baselineValue?: number;
   ratio?: number;
@@ -199,9 +229,15 @@ export class Report {
       baselineValue: b,
       ratio: v / b,
     };
+    if (subject.load) row.p50Ms = subject.p50;
     this.rows.push(row);
     const p99 =
-      unit === 'ms' ? `  (p99 ${format(subject.p99)} ms, n=${subject.samples.length})` : '';
+      unit === 'ms'
+        ? `  (p99 ${format(subject.p99)} ms, n=${subject.samples.length})`
+        : subject.load
+          ? `  (latency p50 ${format(subject.p50)} ms, p99 ${format(subject.p99)} ms, ` +
+            `n=${subject.load.requests})`
+          : '';
     this.#out(
       `  ${label.padEnd(48)} ${format(v).padStart(9)} ${unit.padEnd(5)}   ` +
         `baseline ${baselineLabel} ${format(b)} ${unit}   ratio ${format(v / b)}${p99}`,
