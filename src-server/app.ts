@@ -25,10 +25,14 @@ import { createLogger } from './logger.js';
 import { createMetrics, metricsHook } from './plugins/metrics.js';
 import { createRateLimits, ipRateLimitHook } from './plugins/rate-limit.js';
 import { authRoutes } from './routes/auth.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identities.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { passwordAccessRoutes, type TestOnlyPasswordAccess } from './routes/password-access.js';
 import { serverInfoRoutes } from './routes/server-info.js';
+import { workspaceRoutes } from './routes/workspaces.js';
+import type { EventChannelOptions } from './events/hub.js';
 import {
   loadOrCreateServerKeysFile,
   loadOrCreateServerKeysInStorage,
@@ -58,6 +62,13 @@ export interface BuildServerOptions {
   closeStorage?: boolean;
   /** Server version reported by `GET /v1/server` (default: the app version). */
   version?: string;
+  /** Push channel tuning (heartbeat, queue bounds); defaults in events/hub.ts. */
+  events?: Partial<EventChannelOptions>;
+  /**
+   * TESTS ONLY — never set by `main.ts`, no flag or environment variable reaches it: password
+   * access with an injected random source and weak Argon2id parameters (routes/password-access.ts).
+   */
+  testOnlyPasswordAccess?: TestOnlyPasswordAccess;
 }
 
 export function buildServer(options: BuildServerOptions): App {
@@ -151,6 +162,9 @@ export function buildServer(options: BuildServerOptions): App {
   serverInfoRoutes(app, ctx);
   authRoutes(app, ctx);
   identityRoutes(app, ctx);
+  workspaceRoutes(app, ctx);
+  eventRoutes(app, ctx, options.events);
+  passwordAccessRoutes(app, ctx, { testOnly: options.testOnlyPasswordAccess });
 
   let sweeper: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {

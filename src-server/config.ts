@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { BackboneError } from '../src-shared/errors.js';
+import { PWHASH_FLOORS, PWHASH_LIMITS, type PwhashParams } from '../src-shared/crypto/pwhash.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -46,11 +47,17 @@ export interface ServerConfig {
   metrics: boolean;
   /** Most tokens one identity may hold at once (not expired, not revoked). */
   maxActiveTokens: number;
+  /**
+   * Argon2id parameters of password access: advertised to registering clients and used for the
+   * dummy public data of unknown usernames. At least the floors (3 passes, 256 MiB).
+   */
+  passwordAccess: PwhashParams;
 }
 
 export const DEFAULT_PORT = 8420;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
+const MiB = 1024 * 1024;
 
 /** Where `backbone serve` keeps its data when no directory is given. */
 export function defaultServerDataDir(
@@ -85,6 +92,7 @@ export function defaultServerConfig(dataDir: string = defaultServerDataDir()): S
     shutdownTimeoutMs: 10_000,
     metrics: true,
     maxActiveTokens: 1000,
+    passwordAccess: { ...PWHASH_FLOORS.passwordAccess },
   };
 }
 
@@ -102,6 +110,8 @@ export interface ServeFlags {
   rateLimitAccount?: string | number;
   requestTimeout?: string | number;
   metrics?: boolean;
+  passwordOpslimit?: string | number;
+  passwordMemlimitMib?: string | number;
 }
 
 /** Environment variables read, by setting. */
@@ -118,6 +128,8 @@ export const SERVER_ENV = {
   rateLimitAccount: 'BACKBONE_RATE_LIMIT_ACCOUNT',
   requestTimeout: 'BACKBONE_REQUEST_TIMEOUT',
   metrics: 'BACKBONE_METRICS',
+  passwordOpslimit: 'BACKBONE_PASSWORD_OPSLIMIT',
+  passwordMemlimitMib: 'BACKBONE_PASSWORD_MEMLIMIT_MIB',
 } as const;
 
 const FLAG_NAMES: Record<keyof typeof SERVER_ENV, string> = {
@@ -133,6 +145,8 @@ const FLAG_NAMES: Record<keyof typeof SERVER_ENV, string> = {
   rateLimitAccount: '--rate-limit-account',
   requestTimeout: '--request-timeout',
   metrics: '--no-metrics',
+  passwordOpslimit: '--password-opslimit',
+  passwordMemlimitMib: '--password-memlimit-mib',
 };
 
 function where(key: keyof typeof SERVER_ENV): string {
@@ -237,6 +251,26 @@ export function resolveServerConfig(
   if (requestTimeout !== undefined) {
     config.requestTimeoutMs = integer('requestTimeout', requestTimeout, 1000, 3_600_000);
     config.handlerTimeoutMs = config.requestTimeoutMs;
+  }
+  // Password-access Argon2id: only upward from the floors, up to what clients accept.
+  const opslimit = pick('passwordOpslimit');
+  if (opslimit !== undefined) {
+    config.passwordAccess.opslimit = integer(
+      'passwordOpslimit',
+      opslimit,
+      PWHASH_FLOORS.passwordAccess.opslimit,
+      PWHASH_LIMITS.opslimit,
+    );
+  }
+  const memlimitMib = pick('passwordMemlimitMib');
+  if (memlimitMib !== undefined) {
+    config.passwordAccess.memlimit =
+      integer(
+        'passwordMemlimitMib',
+        memlimitMib,
+        PWHASH_FLOORS.passwordAccess.memlimit / MiB,
+        PWHASH_LIMITS.memlimit / MiB,
+      ) * MiB;
   }
   return config;
 }

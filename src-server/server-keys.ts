@@ -10,6 +10,7 @@ import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
+  blake2bKeyed,
   boxKeyPairFromSecretKey,
   boxSecretKey,
   fromBase64Url,
@@ -21,6 +22,7 @@ import {
   sodium,
   toBase64Url,
   toHex,
+  utf8,
   type BoxKeyPair,
   type SignKeyPair,
 } from '../src-shared/crypto/index.js';
@@ -140,4 +142,22 @@ export async function loadOrCreateServerKeysInStorage(
   if (existing !== undefined) return parseStoredKeys(existing, 'database');
   const stored = await storage.putMetaIfAbsent(SERVER_KEY_META, newStoredKeys(now));
   return parseStoredKeys(stored, 'database');
+}
+
+const DUMMY_KEY_LABEL = utf8('backbone/password-access/v1/dummy-key');
+
+/**
+ * The password-access dummy key (32 bytes, the key of the dummy public data of unknown usernames,
+ * docs/password-access.md): keyed BLAKE2b-256 of a fixed label under the server's Ed25519 seed.
+ * Derived rather than stored, so every process holding these keys (PostgreSQL mode) and every
+ * restart gets the same one — dummy salts stay as stable as real users' salts — and it changes
+ * only with the server keys (hence with the server id, which enters every handshake anyway).
+ */
+export function passwordAccessDummyKey(keys: ServerKeys): Uint8Array {
+  const seed = signSeedOf(keys.signKeyPair.secretKey);
+  try {
+    return blake2bKeyed(seed, DUMMY_KEY_LABEL, 32);
+  } finally {
+    sodium().memzero(seed);
+  }
 }

@@ -48,6 +48,18 @@ export const ERROR_CODES = [
   'INVITATION_INVALID',
   'INVITATION_BAD_SIGNATURE',
   'NAMING_KEY_INVALID',
+  // encrypted store (src-shared/store)
+  'STORE_VALUE_TOO_LARGE',
+  'STORE_INVALID_PATH',
+  'STORE_INVALID_RECORD',
+  'STORE_NOT_FOUND',
+  'STORE_CONFLICT',
+  'STORE_FORBIDDEN',
+  'STORE_NO_KEY',
+  'STORE_BAD_SIGNATURE',
+  'STORE_TAMPERED',
+  'STORE_STALE',
+  'STORE_EXPIRED',
   // server / HTTP API (HTTP statuses: src-server/http/errors.ts)
   'INVALID_REQUEST',
   'INVALID_JSON',
@@ -76,6 +88,12 @@ export const ERROR_CODES = [
   'DEVICE_EXISTS',
   'DEVICE_REVOKED',
   'TOKEN_LIMIT_REACHED',
+  'WORKSPACE_EXISTS',
+  'MEMBERSHIP_CONFLICT',
+  // client SDK (src-shared/sdk)
+  'SERVER_UNREACHABLE',
+  'SERVER_INVALID_RESPONSE',
+  'SERVER_KEY_CHANGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

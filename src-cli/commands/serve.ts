@@ -40,6 +40,14 @@ export function serveCommand(): Command {
     )
     .option('--request-timeout <ms>', 'request timeout in ms (BACKBONE_REQUEST_TIMEOUT)')
     .option('--no-metrics', 'do not serve /metrics (BACKBONE_METRICS=0)')
+    .option(
+      '--password-opslimit <n>',
+      'password access Argon2id passes, 3 to 32 (BACKBONE_PASSWORD_OPSLIMIT, default 3)',
+    )
+    .option(
+      '--password-memlimit-mib <n>',
+      'password access Argon2id memory, 256 to 1024 MiB (BACKBONE_PASSWORD_MEMLIMIT_MIB, default 256)',
+    )
     .action(async (flags: ServeFlags & { metrics?: boolean }) => {
       const { resolveServerConfig } = await import('../../src-server/config.js');
       const { startServer, stopOnSignals } = await import('../../src-server/main.js');

@@ -4,16 +4,25 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { BackboneError } from '../../src-shared/errors.js';
-import type { Database, DevicesTable, IdentitiesTable, TokensTable } from './schema.js';
+import type {
+  Database,
+  DevicesTable,
+  IdentitiesTable,
+  PasswordAccessAttemptsTable,
+  TokensTable,
+} from './schema.js';
 import type {
   ChallengeRecord,
   DeviceRecord,
   IdentityRecord,
+  PasswordAccessRow,
+  PasswordAttemptRow,
   Storage,
   StorageBackend,
   TokenLookup,
   TokenRecord,
 } from './storage.js';
+import { WorkspaceQueries, listenPostgresEvents } from './workspaces-storage.js';
 
 /** True for a UNIQUE / PRIMARY KEY violation from either driver. */
 export function isUniqueViolation(error: unknown): boolean {
@@ -86,6 +95,16 @@ function tokenFromRow(row: Selectable<TokensTable>): TokenRecord {
   };
 }
 
+function attemptFromRow(row: Selectable<PasswordAccessAttemptsTable>): PasswordAttemptRow {
+  return {
+    failures: Number(row.failures),
+    lastAttemptAt: Number(row.last_attempt_at),
+    lockedUntil: Number(row.locked_until),
+    lockouts: Number(row.lockouts),
+    forgetAt: Number(row.forget_at),
+  };
+}
+
 const identityExists = () =>
   new BackboneError('IDENTITY_EXISTS', 'This identity is already registered on this server.');
 const deviceExists = () =>
@@ -96,7 +115,37 @@ export class KyselyStorage implements Storage {
     readonly backend: StorageBackend,
     private readonly db: Kysely<Database>,
     private readonly onClose: () => Promise<void> = () => Promise.resolve(),
-  ) {}
+    /** PostgreSQL: the URL, for the LISTEN connection of the event channel. */
+    options: { postgresUrl?: string } = {},
+  ) {
+    this.workspaces = new WorkspaceQueries(backend, db);
+    const url = options.postgresUrl;
+    if (url !== undefined) {
+      this.listenForEvents = (listener, onError) => listenPostgresEvents(url, listener, onError);
+    }
+  }
+
+  // --- workspaces, membership logs, events (workspaces-storage.ts) ---
+  private readonly workspaces: WorkspaceQueries;
+  readonly listenForEvents?: Storage['listenForEvents'];
+  createWorkspace: Storage['createWorkspace'] = (...a) => this.workspaces.createWorkspace(...a);
+  getWorkspace: Storage['getWorkspace'] = (...a) => this.workspaces.getWorkspace(...a);
+  listMemberWorkspaces: Storage['listMemberWorkspaces'] = (...a) =>
+    this.workspaces.listMemberWorkspaces(...a);
+  getWorkspaceMember: Storage['getWorkspaceMember'] = (...a) =>
+    this.workspaces.getWorkspaceMember(...a);
+  getMembershipLog: Storage['getMembershipLog'] = (...a) => this.workspaces.getMembershipLog(...a);
+  appendMembershipEntries: Storage['appendMembershipEntries'] = (...a) =>
+    this.workspaces.appendMembershipEntries(...a);
+  deleteWorkspace: Storage['deleteWorkspace'] = (...a) => this.workspaces.deleteWorkspace(...a);
+  latestEventId: Storage['latestEventId'] = () => this.workspaces.latestEventId();
+  listEventsAfter: Storage['listEventsAfter'] = (...a) => this.workspaces.listEventsAfter(...a);
+  listVisibleEvents: Storage['listVisibleEvents'] = (...a) =>
+    this.workspaces.listVisibleEvents(...a);
+  listWorkspaceMemberIds: Storage['listWorkspaceMemberIds'] = (...a) =>
+    this.workspaces.listWorkspaceMemberIds(...a);
+  listEventRecipients: Storage['listEventRecipients'] = (...a) =>
+    this.workspaces.listEventRecipients(...a);
 
   private closed = false;
 
@@ -367,6 +416,162 @@ export class KyselyStorage implements Storage {
       }
       return revoked;
     });
+  }
+
+  async getPasswordAccess(
+    workspaceId: string,
+    username: string,
+  ): Promise<PasswordAccessRow | undefined> {
+    const row = await this.db
+      .selectFrom('password_access')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('username', '=', username)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      workspaceId: row.workspace_id,
+      username: row.username,
+      identityId: row.identity_id,
+      storedData: row.stored_data,
+      keyfileBlob: row.keyfile_blob,
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+    };
+  }
+
+  async putPasswordAccess(
+    row: PasswordAccessRow,
+    op: 'register' | 'change',
+  ): Promise<'stored' | 'conflict'> {
+    if (op === 'change') {
+      const result = await this.db
+        .updateTable('password_access')
+        .set({
+          stored_data: row.storedData,
+          keyfile_blob: row.keyfileBlob,
+          updated_at: row.updatedAt,
+        })
+        .where('workspace_id', '=', row.workspaceId)
+        .where('username', '=', row.username)
+        .where('identity_id', '=', row.identityId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0 ? 'stored' : 'conflict';
+    }
+    // One statement: insert, or replace only a record bound to the same identity. Of two
+    // concurrent registrations by different identities, exactly one gets the username.
+    const result = await this.db
+      .insertInto('password_access')
+      .values({
+        workspace_id: row.workspaceId,
+        username: row.username,
+        identity_id: row.identityId,
+        stored_data: row.storedData,
+        keyfile_blob: row.keyfileBlob,
+        created_at: row.createdAt,
+        updated_at: row.updatedAt,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'username'])
+          .doUpdateSet((eb) => ({
+            stored_data: eb.ref('excluded.stored_data'),
+            keyfile_blob: eb.ref('excluded.keyfile_blob'),
+            updated_at: eb.ref('excluded.updated_at'),
+          }))
+          .where('password_access.identity_id', '=', row.identityId),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0 ? 'stored' : 'conflict';
+  }
+
+  async updatePasswordAttempts<T>(
+    workspaceId: string,
+    username: string,
+    update: (current: PasswordAttemptRow | undefined) => {
+      next: PasswordAttemptRow | undefined;
+      result: T;
+    },
+  ): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      // First statement: make sure the row exists (forget_at 0 = no state yet). SQLite thus
+      // takes its write lock before reading (no read-then-upgrade race between processes);
+      // PostgreSQL gets a row to lock even for a username never seen before.
+      await trx
+        .insertInto('password_access_attempts')
+        .values({
+          workspace_id: workspaceId,
+          username,
+          failures: 0,
+          last_attempt_at: 0,
+          locked_until: 0,
+          lockouts: 0,
+          forget_at: 0,
+        })
+        .onConflict((oc) => oc.columns(['workspace_id', 'username']).doNothing())
+        .execute();
+      let query = trx
+        .selectFrom('password_access_attempts')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('username', '=', username);
+      if (this.backend === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      const current = row && Number(row.forget_at) !== 0 ? attemptFromRow(row) : undefined;
+      const { next, result } = update(current);
+      if (next === undefined) {
+        await trx
+          .deleteFrom('password_access_attempts')
+          .where('workspace_id', '=', workspaceId)
+          .where('username', '=', username)
+          .execute();
+      } else {
+        const values = {
+          failures: next.failures,
+          last_attempt_at: next.lastAttemptAt,
+          locked_until: next.lockedUntil,
+          lockouts: next.lockouts,
+          forget_at: Math.max(1, next.forgetAt),
+        };
+        // An upsert: the row may have been deleted (a success, a sweep) between our insert and
+        // the read on PostgreSQL's read-committed level; the state must not be lost then.
+        await trx
+          .insertInto('password_access_attempts')
+          .values({ workspace_id: workspaceId, username, ...values })
+          .onConflict((oc) => oc.columns(['workspace_id', 'username']).doUpdateSet(values))
+          .execute();
+      }
+      return result;
+    });
+  }
+
+  async getPasswordAttempts(
+    workspaceId: string,
+    username: string,
+  ): Promise<PasswordAttemptRow | undefined> {
+    const row = await this.db
+      .selectFrom('password_access_attempts')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('username', '=', username)
+      .executeTakeFirst();
+    return row && Number(row.forget_at) !== 0 ? attemptFromRow(row) : undefined;
+  }
+
+  async clearPasswordAttempts(workspaceId: string, username: string): Promise<void> {
+    await this.db
+      .deleteFrom('password_access_attempts')
+      .where('workspace_id', '=', workspaceId)
+      .where('username', '=', username)
+      .execute();
+  }
+
+  async deleteForgottenPasswordAttempts(now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('password_access_attempts')
+      .where('forget_at', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async deleteExpired(

@@ -7,6 +7,7 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { BackboneError } from '../../src-shared/errors.js';
+import { workspacesMigration } from './workspaces-migration.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations see the schema of their day */
 type AnyDb = Kysely<any>;
@@ -81,11 +82,57 @@ const initial: Migration = {
     await db.schema.createIndex('tokens_expiry').on('tokens').column('expires_at').execute();
   },
 };
+/**
+ * Password access (SPAKE2+EE, docs/password-access.md): one record per (workspace, username) —
+ * the verifier and the keyfile blob (base64url), bound to the identity that registered it — and
+ * the failed-login state per (workspace, username), for registered and unknown usernames alike.
+ */
+const passwordAccess: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('password_access')
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('identity_id', 'text', (c) =>
+        c.notNull().references('identities.id').onDelete('cascade'),
+      )
+      .addColumn('stored_data', 'text', (c) => c.notNull())
+      .addColumn('keyfile_blob', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('password_access_pk', ['workspace_id', 'username'])
+      .execute();
+    await db.schema
+      .createIndex('password_access_identity')
+      .on('password_access')
+      .column('identity_id')
+      .execute();
+
+    await db.schema
+      .createTable('password_access_attempts')
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('failures', 'bigint', (c) => c.notNull())
+      .addColumn('last_attempt_at', 'bigint', (c) => c.notNull())
+      .addColumn('locked_until', 'bigint', (c) => c.notNull())
+      .addColumn('lockouts', 'bigint', (c) => c.notNull())
+      .addColumn('forget_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('password_access_attempts_pk', ['workspace_id', 'username'])
+      .execute();
+    await db.schema
+      .createIndex('password_access_attempts_forget')
+      .on('password_access_attempts')
+      .column('forget_at')
+      .execute();
+  },
+};
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_identities_devices_auth': initial,
+  '0002_workspaces': workspacesMigration,
+  '0003_password_access': passwordAccess,
 });
 
 const provider: MigrationProvider = {

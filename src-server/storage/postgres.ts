@@ -54,5 +54,5 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     await db.destroy().catch(() => undefined);
     throw error;
   }
-  return new KyselyStorage('postgres', db);
+  return new KyselyStorage('postgres', db, undefined, { postgresUrl: options.url });
 }

@@ -58,6 +58,77 @@ export interface TokenLookup extends TokenRecord {
   deviceRevokedAt: number | null;
 }
 
+/** Password access of one username in one workspace (docs/password-access.md). */
+export interface PasswordAccessRow {
+  workspaceId: string;
+  username: string;
+  /** The identity the username is bound to. */
+  identityId: string;
+  /** SPAKE2+EE stored data (base64url). */
+  storedData: string;
+  /** Keyfile blob (base64url). */
+  keyfileBlob: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Failed-login state of one username (`AttemptState` of failed-login-limiter.ts). */
+export interface PasswordAttemptRow {
+  failures: number;
+  lastAttemptAt: number;
+  lockedUntil: number;
+  lockouts: number;
+  /** From then on the state no longer matters and may be swept. */
+  forgetAt: number;
+}
+
+/** A workspace (membership log metadata). */
+export interface WorkspaceRecord {
+  id: string;
+  displayName: string;
+  genesisHash: string;
+  headSeq: number;
+  headHash: string;
+  createdAt: number;
+  /** Set once deleted (the row stays as a tombstone; log, members and events are gone). */
+  deletedAt: number | null;
+}
+
+/** One membership log entry: the JSON the author signed, and its hash. */
+export interface MembershipLogRecord {
+  seq: number;
+  /** The entry as JSON text. */
+  entry: string;
+  hash: string;
+}
+
+/** A current member (from the verified log). */
+export interface WorkspaceMemberRecord {
+  /** Identity address of the member's identity sign key. */
+  identityId: string;
+  name: string;
+  permissions: string[];
+}
+
+/** An event to record in the same transaction as the change it describes. */
+export interface NewEvent {
+  workspaceId: string;
+  type: string;
+  /** JSON of the event as sent to clients. */
+  payload: string;
+  /** Identities that may see it besides the workspace's current members. */
+  recipients?: readonly string[];
+}
+
+/** A recorded event; `id` is the global cursor (increasing in commit order). */
+export interface EventRecord {
+  id: number;
+  workspaceId: string;
+  type: string;
+  payload: string;
+  createdAt: number;
+}
+
 export interface Storage {
   readonly backend: StorageBackend;
 
@@ -101,6 +172,117 @@ export interface Storage {
   countActiveTokens(identityId: string, now: number): Promise<number>;
   /** Revokes the token and every token derived from it; returns how many were revoked. */
   revokeTokenTree(id: string, now: number): Promise<number>;
+
+  getPasswordAccess(workspaceId: string, username: string): Promise<PasswordAccessRow | undefined>;
+  /**
+   * Stores a password-access record in one atomic statement. `register`: inserts, or replaces the
+   * record if it is bound to the same identity; `change`: replaces an existing record of the same
+   * identity only. Anything else (another identity's username; `change` of nothing) stores
+   * nothing and returns `conflict`. A replacement keeps `createdAt`.
+   */
+  putPasswordAccess(
+    row: PasswordAccessRow,
+    op: 'register' | 'change',
+  ): Promise<'stored' | 'conflict'>;
+  /**
+   * Runs `update` on the username's failed-login state inside a transaction that holds the row
+   * (PostgreSQL: `SELECT … FOR UPDATE`; SQLite: a write lock taken first), then stores what it
+   * returns (`next: undefined` deletes the state) and returns its `result`. Concurrent calls for
+   * one username, from any server process on the database, run one after the other.
+   */
+  updatePasswordAttempts<T>(
+    workspaceId: string,
+    username: string,
+    update: (current: PasswordAttemptRow | undefined) => {
+      next: PasswordAttemptRow | undefined;
+      result: T;
+    },
+  ): Promise<T>;
+  getPasswordAttempts(
+    workspaceId: string,
+    username: string,
+  ): Promise<PasswordAttemptRow | undefined>;
+  clearPasswordAttempts(workspaceId: string, username: string): Promise<void>;
+  /** Deletes failed-login states whose `forgetAt` is at or before `now`; returns how many. */
+  deleteForgottenPasswordAttempts(now: number): Promise<number>;
+
+  // --- workspaces (workspaces-storage.ts) ---
+  /**
+   * Creates a workspace with its genesis entry, members and events, in one transaction. Throws
+   * `WORKSPACE_EXISTS` if the id was ever used (deleted workspaces included).
+   */
+  createWorkspace(
+    workspace: WorkspaceRecord,
+    genesis: MembershipLogRecord,
+    members: readonly WorkspaceMemberRecord[],
+    events: readonly NewEvent[],
+  ): Promise<EventRecord[]>;
+  /** The workspace, deleted ones included (check `deletedAt`). */
+  getWorkspace(id: string): Promise<WorkspaceRecord | undefined>;
+  /** Workspaces (not deleted) where the identity is a current member, with its membership. */
+  listMemberWorkspaces(
+    identityId: string,
+  ): Promise<{ workspace: WorkspaceRecord; member: WorkspaceMemberRecord }[]>;
+  getWorkspaceMember(
+    workspaceId: string,
+    identityId: string,
+  ): Promise<WorkspaceMemberRecord | undefined>;
+  /** Log entries with seq ≥ `fromSeq`, in order, at most `limit`. */
+  getMembershipLog(
+    workspaceId: string,
+    fromSeq: number,
+    limit: number,
+  ): Promise<MembershipLogRecord[]>;
+  /**
+   * Appends entries if the head is still `expectedHead` (compare-and-swap), replaces the
+   * members, records the events — all or nothing. Throws `MEMBERSHIP_CONFLICT` if the head
+   * moved (a concurrent append won), `NOT_FOUND` if the workspace is gone.
+   */
+  appendMembershipEntries(
+    workspaceId: string,
+    expectedHead: { seq: number; hash: string },
+    entries: readonly MembershipLogRecord[],
+    members: readonly WorkspaceMemberRecord[],
+    events: readonly NewEvent[],
+    now: number,
+  ): Promise<EventRecord[]>;
+  /**
+   * Marks the workspace deleted and removes its log, members and past events; records the
+   * events `makeEvents` returns for the members it had (in the same transaction). Returns
+   * undefined if there is no such (undeleted) workspace.
+   */
+  deleteWorkspace(
+    id: string,
+    deletedAt: number,
+    makeEvents: (formerMembers: string[]) => NewEvent[],
+  ): Promise<EventRecord[] | undefined>;
+  /** The newest event cursor (0 if none). */
+  latestEventId(): Promise<number>;
+  /** Every event after the cursor, in order. */
+  listEventsAfter(after: number, limit: number): Promise<EventRecord[]>;
+  /**
+   * Events after the cursor the identity may see (current member of the event's workspace, or
+   * a named recipient), optionally only of some workspaces, in order.
+   */
+  listVisibleEvents(
+    identityId: string,
+    after: number,
+    workspaceIds: readonly string[] | null,
+    limit: number,
+  ): Promise<EventRecord[]>;
+  /** Current member identities of each workspace. */
+  listWorkspaceMemberIds(workspaceIds: readonly string[]): Promise<Map<string, Set<string>>>;
+  /** Named recipients of each event (only events that have some). */
+  listEventRecipients(eventIds: readonly number[]): Promise<Map<number, string[]>>;
+  /**
+   * Calls `listener` with a cursor when another connection (possibly another server process)
+   * committed events (PostgreSQL LISTEN/NOTIFY), and with 0 after a reconnect (something may
+   * have been missed). Undefined when the backend has a single process (SQLite).
+   */
+  listenForEvents?(
+    listener: (cursor: number) => void,
+    onError: (error: Error) => void,
+  ): Promise<{ close(): Promise<void> }>;
 
   /** Deletes challenges expired before `now` and tokens expired or revoked before `tokensBefore`. */
   deleteExpired(now: number, tokensBefore: number): Promise<{ challenges: number; tokens: number }>;

@@ -1,0 +1,427 @@
+/**
+ * `GET /v1/password-access` (WebSocket): password access, SPAKE2+EE login, registration and
+ * password change (docs/password-access.md), one operation per connection, run by
+ * `handlePasswordAccessConnection` with the server's keys, its database and its token check.
+ *
+ * The upgrade request goes through Fastify like any request (the server's `upgrade` event is
+ * routed into the normal request path, as @fastify/websocket does), so the per-IP limits, the
+ * shutdown 503, the 404/405 answers and the JSON errors apply before anything is upgraded.
+ * On top of them, for this route:
+ *
+ * - the per-IP limit of the unauthenticated auth routes (`--rate-limit-auth`);
+ * - at most `MAX_CONNECTIONS_PER_IP` open password-access sockets per client address and
+ *   `MAX_CONNECTIONS` in all (429 / 503 otherwise);
+ * - a `Host` header is required; a browser `Origin`, if sent, must be this server's own origin
+ *   (another web page cannot make its visitors' browsers probe or lock usernames); Node
+ *   clients send none;
+ * - messages of at most one registration frame (`ws` `maxPayload`, so larger ones are refused
+ *   before they are buffered) and at most one such message plus 64 KiB waiting unread;
+ *   no compression.
+ *
+ * A plain (non-upgrade) request gets 426 with `Upgrade: websocket`.
+ */
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { FastifyRequest } from 'fastify';
+import { API_PREFIX, emptyQuerySchema } from '../../src-shared/api/common.js';
+import type { PwhashParams } from '../../src-shared/crypto/pwhash.js';
+import type { RandomSource } from '../../src-shared/crypto/random.js';
+import { sodium } from '../../src-shared/crypto/sodium.js';
+import { BackboneError, type ErrorCode } from '../../src-shared/errors.js';
+import { wrapNodeWebSocket } from '../../src-shared/pake/connection.js';
+import { FRAME_HEADER_BYTES } from '../../src-shared/pake/frames.js';
+import {
+  MAX_REGISTRATION_FRAME_BYTES,
+  type PasswordAccessTimeouts,
+} from '../../src-shared/pake/protocol.js';
+import { hasScopes } from '../auth/scopes.js';
+import { hashTokenSecret, parseBearer, tokenHashesEqual } from '../auth/tokens.js';
+import type { App, ServerContext } from '../context.js';
+import { errorBody, sendError } from '../http/errors.js';
+import type { FailedLoginPolicy } from '../password-access/failed-login-limiter.js';
+import {
+  checkPasswordAccessDeps,
+  handlePasswordAccessConnection,
+  type PasswordAccessDeps,
+  type TokenCheckRequest,
+  type TokenVerdict,
+} from '../password-access/password-access-handler.js';
+import { StorageFailedLoginLimiter } from '../password-access/storage-limiter.js';
+import { StoragePasswordAccessStore } from '../password-access/storage-store.js';
+import { authRateLimitHook } from '../plugins/rate-limit.js';
+import { passwordAccessDummyKey, type ServerKeys } from '../server-keys.js';
+
+export const PASSWORD_ACCESS_PATH = `${API_PREFIX}/password-access`;
+/** Largest WebSocket message accepted: one registration frame (header + sealed record). */
+export const PASSWORD_ACCESS_MAX_MESSAGE_BYTES = FRAME_HEADER_BYTES + MAX_REGISTRATION_FRAME_BYTES;
+/** Most bytes waiting unread: a client sends one frame and waits for the answer. */
+const MAX_QUEUED_BYTES = PASSWORD_ACCESS_MAX_MESSAGE_BYTES + 64 * 1024;
+/** Open password-access sockets per client address. */
+export const MAX_CONNECTIONS_PER_IP = 8;
+/** Open password-access sockets in all (per server process). */
+export const MAX_CONNECTIONS = 1000;
+/** How often forgotten failed-login states are deleted. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** On shutdown, open sockets get this long to close before they are cut. */
+const CLOSE_GRACE_MS = 2000;
+/** The scope a token needs to set password access: it manages the identity's credentials. */
+export const PASSWORD_ACCESS_SCOPE = 'TOKEN_MANAGE';
+
+/**
+ * TESTS ONLY. Set through `buildServer({testOnlyPasswordAccess})`; `main.ts` never sets it and
+ * no flag or environment variable reaches it. Injecting the random source lowers the SPAKE2+EE
+ * floors to 2 passes / 64 MiB (`INJECTED_RANDOM_FLOORS`), so tests can use cheap parameters.
+ */
+export interface TestOnlyPasswordAccess {
+  random: RandomSource;
+  /** Replaces `config.passwordAccess` (may be as low as 2 / 64 MiB). */
+  params: PwhashParams;
+  timeouts?: Partial<PasswordAccessTimeouts>;
+  policy?: Partial<FailedLoginPolicy>;
+}
+
+export interface PasswordAccessRouteOptions {
+  testOnly?: TestOnlyPasswordAccess | undefined;
+}
+
+/** A comma-separated list of HTTP tokens (RFC 6455 §4.1), which `ws` would refuse in plain text. */
+const SUBPROTOCOLS_PATTERN =
+  /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
+
+const PLACEHOLDER_SERVER_ID = `bbs1${'a'.repeat(32)}`;
+
+// ---------------------------------------------------------------------------------------------
+// Token check
+
+const refusal = (reason: Exclude<TokenVerdict, { ok: true }>['reason']): TokenVerdict => ({
+  ok: false,
+  reason,
+});
+
+/**
+ * The token check of registration and password change. The token must be known, live (not
+ * expired, not revoked, its device not revoked), hold `TOKEN_MANAGE`, and if it is limited to a
+ * workspace, to this one. Then the username binding:
+ *
+ * - if the workspace exists on this server, the username must be the identity's member name
+ *   in it (current member; a deleted workspace refuses);
+ * - a username already registered is bound to the identity that registered it: only that
+ *   identity may replace or change it (the store checks this again, atomically);
+ * - otherwise (no such workspace here, username free) the first identity to register it
+ *   claims it.
+ */
+export async function verifyPasswordAccessToken(
+  ctx: ServerContext,
+  request: TokenCheckRequest,
+): Promise<TokenVerdict> {
+  let secret: Uint8Array;
+  try {
+    secret = parseBearer(`Bearer ${request.token}`);
+  } catch {
+    return refusal('invalid');
+  }
+  const hash = hashTokenSecret(secret);
+  sodium().memzero(secret);
+  const found = await ctx.storage.findTokenByHash(hash);
+  if (!found || !tokenHashesEqual(found.tokenHash, hash)) return refusal('invalid');
+  if (found.deviceRevokedAt !== null || found.revokedAt !== null) return refusal('revoked');
+  if (found.expiresAt <= ctx.clock.now()) return refusal('expired');
+  const identity = found.identityId;
+  if (ctx.limits.account.take(identity) > 0) {
+    // Over the per-identity budget: the handler answers UNAVAILABLE ("try again later").
+    throw new BackboneError('RATE_LIMITED', 'Too many requests by this identity.');
+  }
+  if (!hasScopes(found.scopes, [PASSWORD_ACCESS_SCOPE])) return refusal('forbidden');
+  if (found.workspaceId !== null && found.workspaceId !== request.workspace) {
+    return refusal('forbidden');
+  }
+  const workspace = await ctx.storage.getWorkspace(request.workspace);
+  if (workspace !== undefined) {
+    if (workspace.deletedAt !== null) return refusal('forbidden');
+    const member = await ctx.storage.getWorkspaceMember(request.workspace, identity);
+    if (member === undefined || member.name !== request.username) return refusal('forbidden');
+  }
+  const existing = await ctx.storage.getPasswordAccess(request.workspace, request.username);
+  if (existing !== undefined && existing.identityId !== identity) return refusal('forbidden');
+  return { ok: true, identity };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upgrade plumbing
+
+interface PendingUpgrade {
+  socket: Duplex;
+  head: Buffer;
+}
+
+/** Answers on a raw socket (before Fastify) and closes it. */
+function rawError(socket: Duplex, status: number, code: ErrorCode, message: string): void {
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} Bad Request\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n' +
+        'X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n' +
+        body,
+    );
+  }
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Host required; a browser Origin must be this server's own (DNS rebinding, other sites). */
+function checkHostAndOrigin(request: FastifyRequest): void {
+  const host = headerText(request.headers.host);
+  if (host === undefined || host.length === 0) {
+    throw new BackboneError(
+      'INVALID_REQUEST',
+      'A WebSocket upgrade must name the server in its Host header.',
+    );
+  }
+  const origin = headerText(request.headers.origin);
+  if (origin === undefined) return;
+  let originHost: string | undefined;
+  try {
+    const url = new URL(origin);
+    if (url.protocol === 'http:' || url.protocol === 'https:') originHost = url.host;
+  } catch {
+    // refused below
+  }
+  if (originHost === undefined || originHost.toLowerCase() !== request.host.toLowerCase()) {
+    throw new BackboneError(
+      'FORBIDDEN',
+      'Web pages from other sites may not use password access on this server.',
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The route
+
+export function passwordAccessRoutes(
+  app: App,
+  ctx: ServerContext,
+  options: PasswordAccessRouteOptions = {},
+): void {
+  const testOnly = options.testOnly;
+  const params = testOnly?.params ?? ctx.config.passwordAccess;
+  const store = new StoragePasswordAccessStore(ctx.storage, ctx.clock);
+  const limiter = new StorageFailedLoginLimiter(ctx.storage, {
+    now: () => ctx.clock.now(),
+    ...(testOnly?.policy ? { policy: testOnly.policy } : {}),
+  });
+
+  const baseDeps: Omit<PasswordAccessDeps, 'serverId' | 'serverBoxKeyPair' | 'dummyKey'> = {
+    params: { opslimit: params.opslimit, memlimit: params.memlimit },
+    lookup: (workspace, username) => store.lookup(workspace, username),
+    store: (workspace, username, record, op) => store.store(workspace, username, record, op),
+    verifyToken: (request) => verifyPasswordAccessToken(ctx, request),
+    attempts: limiter,
+    ...(testOnly?.timeouts ? { timeouts: testOnly.timeouts } : {}),
+    ...(testOnly ? { testOnlyRandom: testOnly.random } : {}),
+  };
+  // Refuse a bad configuration (parameters below the floors) when the server is built.
+  checkPasswordAccessDeps({
+    ...baseDeps,
+    serverId: PLACEHOLDER_SERVER_ID,
+    serverBoxKeyPair: undefined as never,
+    dummyKey: new Uint8Array(32),
+  });
+
+  let dummy: { keys: ServerKeys; key: Uint8Array } | undefined;
+  const depsNow = (): PasswordAccessDeps => {
+    const keys = ctx.keys();
+    if (dummy?.keys !== keys) dummy = { keys, key: passwordAccessDummyKey(keys) };
+    return {
+      ...baseDeps,
+      serverId: keys.id,
+      serverBoxKeyPair: keys.boxKeyPair,
+      dummyKey: dummy.key,
+    };
+  };
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: PASSWORD_ACCESS_MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const pending = new WeakMap<IncomingMessage, PendingUpgrade>();
+  const open = new Set<WebSocket>();
+  const perIp = new Map<string, number>();
+
+  // Every upgrade request of the server comes here (Node hands them all to this listener):
+  // route it through Fastify; only this route upgrades, others answer and the socket closes.
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    if (hasBody(req)) {
+      rawError(socket, 400, 'INVALID_REQUEST', 'An upgrade request cannot carry a body.');
+      return;
+    }
+    pending.set(req, { socket, head });
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.on('finish', () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    });
+    try {
+      app.routing(req, res);
+    } catch (error) {
+      app.log.warn({ err: error }, 'upgrade request failed');
+      socket.destroy();
+    }
+  };
+  app.server.on('upgrade', onUpgrade);
+
+  const serve = async (ws: WebSocket, request: FastifyRequest): Promise<void> => {
+    const started = performance.now();
+    const conn = wrapNodeWebSocket(ws, {
+      maxMessageBytes: PASSWORD_ACCESS_MAX_MESSAGE_BYTES,
+      maxQueuedBytes: MAX_QUEUED_BYTES,
+    });
+    let deps: PasswordAccessDeps;
+    try {
+      deps = depsNow();
+    } catch (error) {
+      request.log.error({ err: error }, 'password access unavailable');
+      conn.close(1011, 'server not ready');
+      return;
+    }
+    const outcome = await handlePasswordAccessConnection(conn, deps);
+    const fields = {
+      op: outcome.op,
+      workspace: outcome.workspace,
+      username: outcome.username,
+      result: outcome.result,
+      code: outcome.code,
+    };
+    if (outcome.result === 'error') {
+      request.log.error({ ...fields, err: outcome.cause }, 'password access failed');
+    } else {
+      request.log.info(fields, 'password access');
+    }
+    if (ctx.metrics) {
+      const labels = { method: 'GET', route: PASSWORD_ACCESS_PATH, status: '101' };
+      ctx.metrics.requests.inc(labels);
+      ctx.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+    }
+  };
+
+  app.get(
+    PASSWORD_ACCESS_PATH,
+    { schema: { querystring: emptyQuerySchema }, onRequest: authRateLimitHook(ctx.limits) },
+    async (request, reply) => {
+      const upgrade = pending.get(request.raw);
+      const upgradeHeader = headerText(request.headers.upgrade)?.toLowerCase();
+      if (upgrade === undefined || request.method !== 'GET' || upgradeHeader !== 'websocket') {
+        sendError(
+          reply,
+          426,
+          'INVALID_REQUEST',
+          'Password access speaks WebSocket only: connect with ws:// or wss:// to this path.',
+          { upgrade: 'websocket' },
+        );
+        return reply;
+      }
+      checkHostAndOrigin(request);
+      if (headerText(request.headers['sec-websocket-version']) !== '13') {
+        sendError(reply, 426, 'INVALID_REQUEST', 'Use WebSocket version 13.', {
+          'sec-websocket-version': '13',
+        });
+        return reply;
+      }
+      const key = headerText(request.headers['sec-websocket-key']);
+      if (key === undefined || !/^[+/0-9A-Za-z]{22}==$/.test(key)) {
+        throw new BackboneError(
+          'INVALID_REQUEST',
+          'The WebSocket key header is missing or invalid.',
+        );
+      }
+      const protocols = headerText(request.headers['sec-websocket-protocol']);
+      if (
+        protocols !== undefined &&
+        (!SUBPROTOCOLS_PATTERN.test(protocols) ||
+          new Set(protocols.split(',').map((p) => p.trim())).size !== protocols.split(',').length)
+      ) {
+        throw new BackboneError('INVALID_REQUEST', 'The WebSocket protocol header is malformed.');
+      }
+      const ip = request.ip;
+      if ((perIp.get(ip) ?? 0) >= MAX_CONNECTIONS_PER_IP) {
+        sendError(
+          reply,
+          429,
+          'RATE_LIMITED',
+          'Too many password-access connections from this address. Finish the others first.',
+          { 'retry-after': '5' },
+        );
+        return reply;
+      }
+      if (open.size >= MAX_CONNECTIONS) {
+        throw new BackboneError('UNAVAILABLE', 'The server is busy. Try again later.');
+      }
+      pending.delete(request.raw);
+      reply.hijack();
+      wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (ws) => {
+        open.add(ws);
+        perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+        ws.once('close', () => {
+          open.delete(ws);
+          const left = (perIp.get(ip) ?? 1) - 1;
+          if (left > 0) perIp.set(ip, left);
+          else perIp.delete(ip);
+        });
+        serve(ws, request).catch((error: unknown) => {
+          request.log.error({ err: error }, 'password access failed');
+          ws.terminate();
+        });
+      });
+      return reply;
+    },
+  );
+
+  let sweeper: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    sweeper = setInterval(() => {
+      limiter
+        .sweep()
+        .then((removed) => app.log.debug({ removed }, 'swept failed-login states'))
+        .catch((error: unknown) => app.log.warn({ err: error }, 'failed-login sweep failed'));
+    }, SWEEP_INTERVAL_MS);
+    sweeper.unref();
+  });
+  // Before the HTTP server closes: stop upgrading, close open sockets (cut them after a grace).
+  app.addHook('preClose', async () => {
+    clearInterval(sweeper);
+    app.server.off('upgrade', onUpgrade);
+    const closing = [...open].map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            ws.terminate();
+            resolve();
+          }, CLOSE_GRACE_MS);
+          timer.unref();
+          ws.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          ws.close(1001, 'server shutting down');
+        }),
+    );
+    await Promise.all(closing);
+    wss.close();
+  });
+}
