@@ -2,15 +2,10 @@
  * The push event channel: WebSocket upgrades at `GET /v1/events` (protocol:
  * src-shared/api/events.ts; delivery: events/hub.ts and events/connection.ts).
  *
- * The upgrade request goes through Fastify like any request (the HTTP server's `upgrade` event
- * is routed into the normal request path, as password-access.ts does; if no other module set
- * that up, this one does), so the per-IP limits, the shutdown 503 and the JSON errors apply
+ * The upgrade request goes through Fastify like any request (`http/upgrade-router.ts`), so the per-IP limits, the shutdown 503 and the JSON errors apply
  * before anything is upgraded. A plain (non-upgrade) request gets 426. The token comes in the
  * first message, never in the URL.
  */
-import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { emptyQuerySchema } from '../../src-shared/api/common.js';
 import { EVENTS_PATH } from '../../src-shared/api/events.js';
@@ -24,10 +19,10 @@ import {
   type EventChannelOptions,
 } from '../events/hub.js';
 import { sendError } from '../http/errors.js';
+import { installUpgradeRouter, pendingUpgrade } from '../http/upgrade-router.js';
 
 /** Largest client frame (only `hello` is ever sent). */
 const MAX_CLIENT_FRAME = 16 * 1024;
-const NO_HEAD = Buffer.alloc(0);
 
 export function eventRoutes(
   app: App,
@@ -44,13 +39,12 @@ export function eventRoutes(
   });
   let accepting = false;
 
-  // Routes upgrade requests into Fastify — only if no other module does it already.
-  let routeUpgrades: ((req: IncomingMessage, socket: Duplex) => void) | undefined;
+  installUpgradeRouter(app);
 
   app.get(EVENTS_PATH, { schema: { querystring: emptyQuerySchema } }, async (request, reply) => {
     const upgradeHeader = String(request.headers.upgrade ?? '').toLowerCase();
-    const upgrading = (request.raw as IncomingMessage & { upgrade?: boolean }).upgrade === true;
-    if (!upgrading || upgradeHeader !== 'websocket') {
+    const upgrade = pendingUpgrade(request.raw);
+    if (upgrade === undefined || upgradeHeader !== 'websocket') {
       sendError(
         reply,
         426,
@@ -64,7 +58,7 @@ export function eventRoutes(
       throw new BackboneError('UNAVAILABLE', 'The server is shutting down. Try again later.');
     }
     reply.hijack();
-    wss.handleUpgrade(request.raw, request.raw.socket, NO_HEAD, (ws) => {
+    wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (ws) => {
       const connection = new EventConnection(ws, ctx, hub, request.log);
       if (hub.isStopped) connection.shutdown();
     });
@@ -74,29 +68,9 @@ export function eventRoutes(
   app.addHook('onReady', async () => {
     await hub.start();
     accepting = true;
-    if (app.server.listenerCount('upgrade') === 0) {
-      routeUpgrades = (req, socket) => {
-        socket.on('error', () => socket.destroy());
-        const res = new ServerResponse(req);
-        res.shouldKeepAlive = false;
-        res.assignSocket(socket as Socket);
-        res.on('finish', () => {
-          socket.end();
-          setTimeout(() => socket.destroy(), 1000).unref();
-        });
-        try {
-          app.routing(req, res);
-        } catch (error) {
-          app.log.warn({ err: error }, 'upgrade request failed');
-          socket.destroy();
-        }
-      };
-      app.server.on('upgrade', routeUpgrades);
-    }
   });
   app.addHook('preClose', async () => {
     accepting = false;
-    if (routeUpgrades) app.server.off('upgrade', routeUpgrades);
     await hub.stop();
   });
   app.addHook('onClose', async () => {

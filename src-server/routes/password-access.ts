@@ -3,8 +3,7 @@
  * password change (docs/password-access.md), one operation per connection, run by
  * `handlePasswordAccessConnection` with the server's keys, its database and its token check.
  *
- * The upgrade request goes through Fastify like any request (the server's `upgrade` event is
- * routed into the normal request path, as @fastify/websocket does), so the per-IP limits, the
+ * The upgrade request goes through Fastify like any request (`http/upgrade-router.ts`), so the per-IP limits, the
  * shutdown 503, the 404/405 answers and the JSON errors apply before anything is upgraded.
  * On top of them, for this route:
  *
@@ -20,16 +19,13 @@
  *
  * A plain (non-upgrade) request gets 426 with `Upgrade: websocket`.
  */
-import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { FastifyRequest } from 'fastify';
 import { API_PREFIX, emptyQuerySchema } from '../../src-shared/api/common.js';
 import type { PwhashParams } from '../../src-shared/crypto/pwhash.js';
 import type { RandomSource } from '../../src-shared/crypto/random.js';
 import { sodium } from '../../src-shared/crypto/sodium.js';
-import { BackboneError, type ErrorCode } from '../../src-shared/errors.js';
+import { BackboneError } from '../../src-shared/errors.js';
 import { wrapNodeWebSocket } from '../../src-shared/pake/connection.js';
 import { FRAME_HEADER_BYTES } from '../../src-shared/pake/frames.js';
 import {
@@ -39,7 +35,8 @@ import {
 import { hasScopes } from '../auth/scopes.js';
 import { hashTokenSecret, parseBearer, tokenHashesEqual } from '../auth/tokens.js';
 import type { App, ServerContext } from '../context.js';
-import { errorBody, sendError } from '../http/errors.js';
+import { sendError } from '../http/errors.js';
+import { installUpgradeRouter, pendingUpgrade } from '../http/upgrade-router.js';
 import type { FailedLoginPolicy } from '../password-access/failed-login-limiter.js';
 import {
   checkPasswordAccessDeps,
@@ -151,31 +148,6 @@ export async function verifyPasswordAccessToken(
 // ---------------------------------------------------------------------------------------------
 // Upgrade plumbing
 
-interface PendingUpgrade {
-  socket: Duplex;
-  head: Buffer;
-}
-
-/** Answers on a raw socket (before Fastify) and closes it. */
-function rawError(socket: Duplex, status: number, code: ErrorCode, message: string): void {
-  const body = JSON.stringify(errorBody(code, message));
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${status} Bad Request\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n' +
-        'X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n' +
-        body,
-    );
-  }
-  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
 function headerText(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -257,34 +229,10 @@ export function passwordAccessRoutes(
     perMessageDeflate: false,
     clientTracking: false,
   });
-  const pending = new WeakMap<IncomingMessage, PendingUpgrade>();
   const open = new Set<WebSocket>();
   const perIp = new Map<string, number>();
 
-  // Every upgrade request of the server comes here (Node hands them all to this listener):
-  // route it through Fastify; only this route upgrades, others answer and the socket closes.
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
-    if (hasBody(req)) {
-      rawError(socket, 400, 'INVALID_REQUEST', 'An upgrade request cannot carry a body.');
-      return;
-    }
-    pending.set(req, { socket, head });
-    const res = new ServerResponse(req);
-    res.shouldKeepAlive = false;
-    res.assignSocket(socket as Socket);
-    res.on('finish', () => {
-      socket.end();
-      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-    });
-    try {
-      app.routing(req, res);
-    } catch (error) {
-      app.log.warn({ err: error }, 'upgrade request failed');
-      socket.destroy();
-    }
-  };
-  app.server.on('upgrade', onUpgrade);
+  installUpgradeRouter(app);
 
   const serve = async (ws: WebSocket, request: FastifyRequest): Promise<void> => {
     const started = performance.now();
@@ -324,7 +272,7 @@ export function passwordAccessRoutes(
     PASSWORD_ACCESS_PATH,
     { schema: { querystring: emptyQuerySchema }, onRequest: authRateLimitHook(ctx.limits) },
     async (request, reply) => {
-      const upgrade = pending.get(request.raw);
+      const upgrade = pendingUpgrade(request.raw);
       const upgradeHeader = headerText(request.headers.upgrade)?.toLowerCase();
       if (upgrade === undefined || request.method !== 'GET' || upgradeHeader !== 'websocket') {
         sendError(
@@ -372,7 +320,6 @@ export function passwordAccessRoutes(
       if (open.size >= MAX_CONNECTIONS) {
         throw new BackboneError('UNAVAILABLE', 'The server is busy. Try again later.');
       }
-      pending.delete(request.raw);
       reply.hijack();
       wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (ws) => {
         open.add(ws);
@@ -405,7 +352,6 @@ export function passwordAccessRoutes(
   // Before the HTTP server closes: stop upgrading, close open sockets (cut them after a grace).
   app.addHook('preClose', async () => {
     clearInterval(sweeper);
-    app.server.off('upgrade', onUpgrade);
     const closing = [...open].map(
       (ws) =>
         new Promise<void>((resolve) => {

@@ -675,7 +675,10 @@ describe.each(backends)('workspaces and events ($name)', (backend) => {
         'user.permissions',
         {
           name: 'bob',
-          permissions: round % 2 === 0 ? ['USER_MANAGE'] : ['USER_MANAGE', 'STORE_USE'],
+          // toggle STORE_USE relative to bob's permissions now (whoever won the last round)
+          permissions: ws.state.members.get('bob')!.permissions.includes('STORE_USE')
+            ? ['USER_MANAGE']
+            : ['USER_MANAGE', 'STORE_USE'],
         },
         alice.author,
       );
