@@ -1,17 +1,35 @@
 /**
- * The `backbone` command. Later issues add the workspace, user, entry and serve commands.
+ * The `backbone` command (docs/cli.md): identities, login, tokens, workspaces, members, password
+ * access, and `backbone serve`. Later issues add the entry commands.
  */
 import { Command } from 'commander';
 import { APP_VERSION } from '../src-main/core/app-info.js';
+import { authenticateCommand, logoutCommand } from './commands/authenticate.js';
+import { identityCommand, initCommand } from './commands/identity.js';
+import { passwordCommand } from './commands/password.js';
 import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
+import { userCommand } from './commands/user.js';
+import { workspaceCommand } from './commands/workspace.js';
+import { addGlobalOptions, runProgram } from './run.js';
 
 export function createProgram(): Command {
-  return new Command()
+  const program = new Command()
     .name('backbone')
     .description('Backbone: end-to-end encrypted vault — command line')
     .version(APP_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError()
     .addCommand(serveCommand());
+  addGlobalOptions(program)
+    .addCommand(identityCommand())
+    .addCommand(initCommand())
+    .addCommand(workspaceCommand())
+    .addCommand(authenticateCommand())
+    .addCommand(logoutCommand())
+    .addCommand(userCommand())
+    .addCommand(tokenCommand())
+    .addCommand(passwordCommand());
+  return program;
 }
 
-await createProgram().parseAsync(process.argv);
+await runProgram(createProgram(), process.argv);

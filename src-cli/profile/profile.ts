@@ -1,0 +1,309 @@
+/**
+ * A CLI profile: one directory (`--home`, `BACKBONE_HOME`, default `~/.backbone`) that holds one
+ * identity and what the client remembers:
+ *
+ *   profile.json   identity public facts, this device's certificate, current server/workspace/user
+ *   keyfile.json   RS + device key under the passphrase (crypto/keyfile.ts), mode 0600
+ *   pins.json      pinned server keys; pinned workspace genesis hashes and verified heads
+ *   tokens.json    bearer tokens (per server and identity), mode 0600
+ *
+ * The directory is made with mode 0700; every file is written atomically (temp file, fsync,
+ * rename). `ProfileStore` is the SDK's `ClientStore` over pins.json and tokens.json; a verified
+ * head in pins.json is never lowered, even by a concurrent process.
+ */
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  SignedStatementSchema,
+  randomBytes,
+  readKeyfile,
+  toHex,
+  writeKeyfileAtomic,
+  type DeviceCertificate,
+  type Keyfile,
+} from '../../src-shared/crypto/index.js';
+import { BackboneError } from '../../src-shared/errors.js';
+import type {
+  ClientStore,
+  KeyfileLocation,
+  ServerPin,
+  StoredToken,
+  WorkspacePin,
+} from '../../src-shared/sdk/store.js';
+
+export const PROFILE_VERSION = 1;
+
+/** The profile directory: explicit, else `BACKBONE_HOME`, else `~/.backbone`. */
+export function resolveHome(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = explicit ?? env.BACKBONE_HOME;
+  if (chosen !== undefined && chosen !== '') return path.resolve(chosen);
+  return path.join(os.homedir(), '.backbone');
+}
+
+const ProfileSchema = z.strictObject({
+  v: z.literal(PROFILE_VERSION),
+  identity: z
+    .strictObject({
+      address: z.string(),
+      safetyNumber: z.string(),
+      signPublicKey: z.string(),
+      boxPublicKey: z.string(),
+      displayName: z.string(),
+      deviceId: z.string(),
+      deviceName: z.string(),
+      deviceCertificate: SignedStatementSchema,
+      createdAt: z.string(),
+    })
+    .optional(),
+  server: z.string().optional(),
+  workspace: z.string().optional(),
+  username: z.string().optional(),
+});
+export type ProfileData = z.infer<typeof ProfileSchema>;
+export type ProfileIdentity = NonNullable<ProfileData['identity']>;
+
+const LogHeadSchema = z.strictObject({ seq: z.number().int().min(0), hash: z.string() });
+const PinsSchema = z.strictObject({
+  v: z.literal(PROFILE_VERSION),
+  servers: z.record(
+    z.string(),
+    z.strictObject({
+      url: z.string(),
+      serverId: z.string(),
+      boxPublicKey: z.string(),
+      signPublicKey: z.string(),
+    }),
+  ),
+  workspaces: z.record(
+    z.string(),
+    z.strictObject({ genesisHash: z.string(), head: LogHeadSchema }),
+  ),
+});
+type Pins = z.infer<typeof PinsSchema>;
+
+const TokensSchema = z.strictObject({
+  v: z.literal(PROFILE_VERSION),
+  tokens: z.record(
+    z.string(),
+    z.strictObject({
+      token: z.string(),
+      tokenId: z.string(),
+      expiresAt: z.string(),
+      scopes: z.array(z.string()),
+      workspaceId: z.string().nullable(),
+    }),
+  ),
+});
+type Tokens = z.infer<typeof TokensSchema>;
+
+function damaged(file: string, cause?: unknown): BackboneError {
+  return new BackboneError(
+    'INVALID_ARGUMENT',
+    `The profile file ${file} is damaged or from a newer Backbone. Fix or remove it.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** Writes text atomically with the given mode. */
+export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${toHex(randomBytes(6))}.tmp`);
+  const handle = await open(tmp, 'wx', mode);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+async function readJson<T>(file: string, schema: z.ZodType<T>, empty: T): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty;
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw damaged(file, cause);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw damaged(file);
+  return parsed.data;
+}
+
+export class Profile {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  get profileFile(): string {
+    return path.join(this.dir, 'profile.json');
+  }
+  get keyfileFile(): string {
+    return path.join(this.dir, 'keyfile.json');
+  }
+  get pinsFile(): string {
+    return path.join(this.dir, 'pins.json');
+  }
+  get tokensFile(): string {
+    return path.join(this.dir, 'tokens.json');
+  }
+
+  async ensureDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  async read(): Promise<ProfileData> {
+    return readJson(this.profileFile, ProfileSchema, { v: PROFILE_VERSION });
+  }
+
+  async update(change: (data: ProfileData) => ProfileData | void): Promise<ProfileData> {
+    await this.ensureDir();
+    const data = await this.read();
+    const next = change(data) ?? data;
+    await writeFileAtomic(
+      this.profileFile,
+      `${JSON.stringify(ProfileSchema.parse(next), null, 2)}\n`,
+    );
+    return next;
+  }
+
+  async hasKeyfile(): Promise<boolean> {
+    try {
+      await stat(this.keyfileFile);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async readKeyfile(): Promise<Keyfile> {
+    return readKeyfile(this.keyfileFile);
+  }
+
+  async writeKeyfile(keyfile: Keyfile): Promise<void> {
+    await this.ensureDir();
+    await writeKeyfileAtomic(this.keyfileFile, keyfile);
+  }
+
+  /** Saves a new identity: keyfile first, then its public facts. */
+  async saveIdentity(keyfile: Keyfile, identity: ProfileIdentity): Promise<void> {
+    await this.writeKeyfile(keyfile);
+    await this.update((data) => ({ ...data, identity }));
+  }
+
+  deviceCertificate(data: ProfileData): DeviceCertificate | undefined {
+    return data.identity?.deviceCertificate as DeviceCertificate | undefined;
+  }
+
+  /** The keyfile's location for the SDK (read only when the keys are needed). */
+  keyfileLocation(): KeyfileLocation {
+    return {
+      read: () => this.readKeyfile(),
+      write: (keyfile) => this.writeKeyfile(keyfile),
+    };
+  }
+
+  store(): ProfileStore {
+    return new ProfileStore(this);
+  }
+}
+
+/** The SDK's pin and token store over pins.json and tokens.json. */
+export class ProfileStore implements ClientStore {
+  constructor(private readonly profile: Profile) {}
+
+  private readPins(): Promise<Pins> {
+    return readJson(this.profile.pinsFile, PinsSchema, {
+      v: PROFILE_VERSION,
+      servers: {},
+      workspaces: {},
+    });
+  }
+
+  private async writePins(pins: Pins): Promise<void> {
+    await this.profile.ensureDir();
+    await writeFileAtomic(this.profile.pinsFile, `${JSON.stringify(pins, null, 2)}\n`);
+  }
+
+  private readTokens(): Promise<Tokens> {
+    return readJson(this.profile.tokensFile, TokensSchema, { v: PROFILE_VERSION, tokens: {} });
+  }
+
+  private async writeTokens(tokens: Tokens): Promise<void> {
+    await this.profile.ensureDir();
+    await writeFileAtomic(this.profile.tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
+  }
+
+  async getServerPin(url: string): Promise<ServerPin | undefined> {
+    return (await this.readPins()).servers[url];
+  }
+
+  async setServerPin(pin: ServerPin): Promise<void> {
+    const pins = await this.readPins();
+    pins.servers[pin.url] = { ...pin };
+    await this.writePins(pins);
+  }
+
+  async getWorkspacePin(serverId: string, workspaceId: string): Promise<WorkspacePin | undefined> {
+    return (await this.readPins()).workspaces[`${serverId}/${workspaceId}`];
+  }
+
+  async setWorkspacePin(serverId: string, workspaceId: string, pin: WorkspacePin): Promise<void> {
+    const pins = await this.readPins();
+    const key = `${serverId}/${workspaceId}`;
+    const existing = pins.workspaces[key];
+    // Never lower a verified head (another process may have verified further meanwhile).
+    if (existing && existing.genesisHash === pin.genesisHash && existing.head.seq > pin.head.seq) {
+      return;
+    }
+    pins.workspaces[key] = { genesisHash: pin.genesisHash, head: { ...pin.head } };
+    await this.writePins(pins);
+  }
+
+  async deleteWorkspacePin(serverId: string, workspaceId: string): Promise<void> {
+    const pins = await this.readPins();
+    delete pins.workspaces[`${serverId}/${workspaceId}`];
+    await this.writePins(pins);
+  }
+
+  /** Every pinned workspace (for `workspace list`). */
+  async workspacePins(): Promise<Record<string, WorkspacePin>> {
+    return (await this.readPins()).workspaces;
+  }
+
+  async getToken(serverId: string, identity: string): Promise<StoredToken | undefined> {
+    return (await this.readTokens()).tokens[`${serverId}/${identity}`];
+  }
+
+  async setToken(serverId: string, identity: string, token: StoredToken): Promise<void> {
+    const tokens = await this.readTokens();
+    tokens.tokens[`${serverId}/${identity}`] = { ...token, scopes: [...token.scopes] };
+    await this.writeTokens(tokens);
+  }
+
+  async deleteToken(serverId: string, identity: string): Promise<void> {
+    const tokens = await this.readTokens();
+    if (!(`${serverId}/${identity}` in tokens.tokens)) return;
+    delete tokens.tokens[`${serverId}/${identity}`];
+    await this.writeTokens(tokens);
+  }
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { isBackboneError } from '../errors.js';
+import { HttpClient, ServerError, cleanServerMessage, normalizeServerUrl } from './http.js';
+
+function fakeFetch(status: number, body: string, headers: Record<string, string> = {}) {
+  return async () =>
+    new Response(status === 204 ? null : body, {
+      status,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+}
+
+const schema = z.strictObject({ v: z.literal(1), ok: z.boolean() });
+
+async function failure(client: HttpClient): Promise<unknown> {
+  return client.request('GET', '/x', { schema }).then(
+    () => new Error('no failure'),
+    (error: unknown) => error,
+  );
+}
+
+describe('HttpClient', () => {
+  it('returns schema-checked answers', async () => {
+    const client = new HttpClient('http://s', { fetch: fakeFetch(200, '{"v":1,"ok":true}') });
+    expect(await client.request('GET', '/x', { schema })).toEqual({ v: 1, ok: true });
+  });
+
+  it('turns the error envelope into a typed error with that code', async () => {
+    const client = new HttpClient('http://s', {
+      fetch: fakeFetch(429, '{"error":{"code":"RATE_LIMITED","message":"Slow\\u001b[31m down"}}', {
+        'retry-after': '7',
+      }),
+    });
+    const error = await failure(client);
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as ServerError).code).toBe('RATE_LIMITED');
+    expect((error as ServerError).retryAfterSeconds).toBe(7);
+    expect((error as ServerError).message).not.toContain('\u001b');
+  });
+
+  it('maps unknown codes by status and keeps the server code', async () => {
+    const client = new HttpClient('http://s', {
+      fetch: fakeFetch(409, '{"error":{"code":"NEW_THING","message":"m"}}'),
+    });
+    const error = (await failure(client)) as ServerError;
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.serverCode).toBe('NEW_THING');
+    expect(error.status).toBe(409);
+    const gateway = new HttpClient('http://s', { fetch: fakeFetch(502, '<html>') });
+    expect(((await failure(gateway)) as ServerError).code).toBe('UNAVAILABLE');
+  });
+
+  it('refuses malformed answers and unexpected statuses', async () => {
+    for (const [status, body] of [
+      [200, '{"v":1,"ok":"yes"}'],
+      [200, '{"v":1,"ok":true,"extra":1}'],
+      [200, 'not json'],
+      [204, ''],
+    ] as const) {
+      const client = new HttpClient('http://s', { fetch: fakeFetch(status, body) });
+      expect(isBackboneError(await failure(client), 'SERVER_INVALID_RESPONSE')).toBe(true);
+    }
+  });
+
+  it('reports unreachable servers and timeouts', async () => {
+    const down = new HttpClient('http://s', {
+      fetch: () => Promise.reject(new TypeError('fetch failed')),
+    });
+    expect(isBackboneError(await failure(down), 'SERVER_UNREACHABLE')).toBe(true);
+    const slow = new HttpClient('http://s', {
+      timeoutMs: 20,
+      fetch: (_url, init) =>
+        new Promise((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        }),
+    });
+    expect(isBackboneError(await failure(slow), 'REQUEST_TIMEOUT')).toBe(true);
+  });
+
+  it('normalizes server URLs and cleans messages', () => {
+    expect(normalizeServerUrl('https://example.org/')).toBe('https://example.org');
+    expect(normalizeServerUrl('http://127.0.0.1:8420/base/')).toBe('http://127.0.0.1:8420/base');
+    expect(() => normalizeServerUrl('https://u:p@example.org')).toThrow();
+    expect(() => normalizeServerUrl('example.org')).toThrow();
+    expect(cleanServerMessage('a'.repeat(400))).toHaveLength(300);
+  });
+});

@@ -1,0 +1,290 @@
+/**
+ * The SDK against a hostile server: a proxy in front of a real server rewrites its answers
+ * (test/malicious-proxy.ts). Every case must end in a typed refusal, with nothing returned and
+ * the pinned head left where it was.
+ *
+ * Workspace used: genesis (alice, ROOT) → 1 user.add bob [STORE_USE] → 2 user.add carol
+ * [STORE_USE], all made honestly by alice directly at the real server. The victim is bob's
+ * client, talking to the proxy.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  cryptoReady,
+  deriveIdentity,
+  generateSignKeyPair,
+  randomBytes,
+  rootSecret,
+  signDetached,
+  toBase64Url,
+  type Identity,
+} from '../crypto/index.js';
+import { isBackboneError } from '../errors.js';
+import {
+  createEntry,
+  entryHash,
+  entrySigningBytes,
+  verifyLog,
+  type MembershipEntry,
+} from '../workspace/membership-log.js';
+import { BackboneClient } from './client.js';
+import type { ClientPrivateKey } from './keys.js';
+import { MemoryClientStore } from './store.js';
+import { MaliciousProxy, type ProxiedRequest } from './test/malicious-proxy.js';
+import { startSdkTestServer, type SdkTestServer } from './test/server.js';
+import { VerificationError } from './workspaces.js';
+
+let server: SdkTestServer;
+let proxy: MaliciousProxy;
+let alice: BackboneClient;
+let aliceKey: ClientPrivateKey;
+let aliceIdentity: Identity;
+let bobKey: ClientPrivateKey;
+let bobIdentity: Identity;
+let workspaceId: string;
+/** The honest log (seq 0..2). */
+let honest: MembershipEntry[];
+
+function newKey(): ClientPrivateKey {
+  return { rootSecret: randomBytes(32), deviceSignKeyPair: generateSignKeyPair() };
+}
+
+function victim(store = new MemoryClientStore()): BackboneClient {
+  return new BackboneClient({
+    server: proxy.url,
+    workspace: workspaceId,
+    username: 'bob',
+    privateKey: bobKey,
+    store,
+  });
+}
+
+const isLog = (request: ProxiedRequest, status: number): boolean =>
+  status === 200 &&
+  request.method === 'GET' &&
+  /\/v1\/workspaces\/[^/]+\/log$/.test(request.pathname);
+
+/** Makes the proxy serve `entries` as the workspace's whole log (consistent head, paging). */
+function serveLog(entries: unknown[]): void {
+  proxy.rewrite = (request, status, body) => {
+    if (!isLog(request, status)) return undefined;
+    const from = Number(request.query.get('from') ?? '0');
+    const last = entries[entries.length - 1] as MembershipEntry;
+    return {
+      ...(body as object),
+      entries: entries.filter((e) => (e as MembershipEntry).seq >= from),
+      head: { seq: last.seq, hash: entryHash(last) },
+      next: null,
+    };
+  };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<VerificationError> {
+  const error = await promise.then(
+    (value) => new Error(`no refusal; got ${JSON.stringify(value)}`),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof VerificationError)) {
+    throw new Error(
+      `expected a VerificationError, got ${isBackboneError(error) ? error.code : String(error)}`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+async function pinnedSeq(
+  store: MemoryClientStore,
+  client: BackboneClient,
+): Promise<number | undefined> {
+  const pin = await store.getWorkspacePin((await client.server()).serverId, workspaceId);
+  return pin?.head.seq;
+}
+
+beforeAll(async () => {
+  await cryptoReady();
+  server = await startSdkTestServer();
+  proxy = await MaliciousProxy.start(server.url);
+  aliceKey = newKey();
+  aliceIdentity = deriveIdentity(rootSecret(Uint8Array.from(aliceKey.rootSecret)));
+  alice = new BackboneClient({ server: server.url, username: 'alice', privateKey: aliceKey });
+  const ws = await alice.workspace.create('Target');
+  workspaceId = ws.id;
+  bobKey = newKey();
+  bobIdentity = deriveIdentity(rootSecret(Uint8Array.from(bobKey.rootSecret)));
+  const bobInvite = await victim().user.generate('bob');
+  await alice.user.import(bobInvite.invitation, ['STORE_USE']);
+  const carol = new BackboneClient({ server: server.url, privateKey: newKey() });
+  await alice.user.import((await carol.user.generate('carol')).invitation, ['STORE_USE']);
+  // the honest log, read through a pass-through proxy
+  let captured: MembershipEntry[] = [];
+  proxy.rewrite = (request, status, body) => {
+    if (isLog(request, status)) captured = (body as { entries: MembershipEntry[] }).entries;
+    return undefined;
+  };
+  await victim().workspace.get();
+  honest = captured;
+  expect(honest.map((e) => e.seq)).toEqual([0, 1, 2]);
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await server?.close();
+});
+
+beforeEach(() => {
+  proxy.rewrite = undefined;
+});
+
+describe('a malicious server', () => {
+  it('cannot swap the public key of a member in user.add', async () => {
+    const swapped = honest.map((entry) =>
+      entry.type === 'user.add' && entry.body.name === 'carol'
+        ? { ...entry, body: { ...entry.body, box: toBase64Url(randomBytes(32)) } }
+        : entry,
+    );
+    serveLog(swapped);
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    const error = await refusal(client.user.list());
+    expect(error.code).toBe('MEMBERSHIP_BAD_SIGNATURE');
+    expect(await pinnedSeq(store, client)).toBeUndefined();
+    // nor swap the signing key (the entry and the invitation signature both break)
+    serveLog(
+      honest.map((entry) =>
+        entry.type === 'user.add' && entry.body.name === 'carol'
+          ? {
+              ...entry,
+              body: { ...entry.body, sign: toBase64Url(generateSignKeyPair().publicKey) },
+            }
+          : entry,
+      ),
+    );
+    expect((await refusal(victim().user.get('carol'))).code).toBe('MEMBERSHIP_BAD_SIGNATURE');
+  });
+
+  it('cannot drop an entry from the log', async () => {
+    serveLog(honest.filter((entry) => entry.seq !== 1));
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    expect((await refusal(client.workspace.get())).code).toBe('MEMBERSHIP_BROKEN_CHAIN');
+    expect(await pinnedSeq(store, client)).toBeUndefined();
+  });
+
+  it('cannot serve a log that does not extend the pinned head (fork)', async () => {
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    expect((await client.workspace.get()).head.seq).toBe(2); // honest, pinned at 2
+    // another history from seq 2 on, validly signed by alice (equivocation the server relays)
+    const base = verifyLog(honest.slice(0, 2));
+    const other = createEntry(
+      base,
+      'user.permissions',
+      { name: 'bob', permissions: ['STORE_USE', 'STORE_SHARE'] },
+      { name: 'alice', signKeyPair: aliceIdentity.signKeyPair },
+    );
+    const branch = [...honest.slice(0, 2), other];
+    serveLog(branch);
+    // the same client, extending the state it verified
+    expect((await refusal(client.user.list())).code).toBe('MEMBERSHIP_FORK');
+    // a new client with the same pins, verifying from genesis
+    expect((await refusal(victim(store).user.list())).code).toBe('MEMBERSHIP_FORK');
+    // a longer branch does not help
+    const longer = createEntry(
+      verifyLog(branch),
+      'user.permissions',
+      { name: 'bob', permissions: ['STORE_USE'] },
+      { name: 'alice', signKeyPair: aliceIdentity.signKeyPair },
+    );
+    serveLog([...branch, longer]);
+    expect((await refusal(client.user.list())).code).toBe('MEMBERSHIP_FORK');
+    expect((await refusal(victim(store).user.list())).code).toBe('MEMBERSHIP_FORK');
+    // a fresh client without pins accepts the branch (it cannot know better): pins matter
+    expect((await victim().workspace.get()).head.seq).toBe(3);
+    expect(await pinnedSeq(store, client)).toBe(2);
+  });
+
+  it('cannot roll the log back behind the pinned head', async () => {
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    expect((await client.workspace.get()).head.seq).toBe(2);
+    serveLog(honest.slice(0, 2));
+    expect((await refusal(client.user.list())).code).toBe('MEMBERSHIP_ROLLBACK');
+    expect((await refusal(victim(store).user.list())).code).toBe('MEMBERSHIP_ROLLBACK');
+    expect(await pinnedSeq(store, client)).toBe(2);
+    // the honest log is accepted again
+    proxy.rewrite = undefined;
+    expect((await client.user.list()).map((m) => m.name)).toEqual(['alice', 'bob', 'carol']);
+  });
+
+  it('cannot slip in an entry signed by a member without USER_MANAGE', async () => {
+    const head = honest[2]!;
+    const unsigned = {
+      v: 1 as const,
+      workspace: workspaceId,
+      seq: 3,
+      prev: entryHash(head),
+      type: 'user.permissions' as const,
+      body: { name: 'bob', permissions: ['ROOT' as const] },
+      author: 'bob',
+    };
+    const sig = toBase64Url(
+      signDetached(entrySigningBytes(unsigned), bobIdentity.signKeyPair.secretKey),
+    );
+    serveLog([...honest, { ...unsigned, sig }]);
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    expect((await refusal(client.user.self())).code).toBe('MEMBERSHIP_FORBIDDEN');
+    expect(await pinnedSeq(store, client)).toBeUndefined();
+  });
+
+  it('a stale (frozen) answer only delays an append: the conflict is retried on fresh data', async () => {
+    const admin = new BackboneClient({
+      server: proxy.url,
+      workspace: workspaceId,
+      privateKey: aliceKey,
+    });
+    const before = await admin.workspace.get();
+    // meanwhile, alice (directly) adds erin
+    const erin = new BackboneClient({ server: server.url, privateKey: newKey() });
+    await alice.user.import((await erin.user.generate('erin')).invitation);
+    // the proxy freezes the log once at the old head: the admin builds on a stale head
+    let frozen = 0;
+    proxy.rewrite = (request, status, body) => {
+      if (!isLog(request, status) || frozen > 0) return undefined;
+      frozen++;
+      return { ...(body as object), entries: [], head: before.head, next: null };
+    };
+    const frank = new BackboneClient({ server: server.url, privateKey: newKey() });
+    const added = await admin.user.import((await frank.user.generate('frank')).invitation);
+    expect(added.name).toBe('frank');
+    expect(added.addedAt).toBe(before.head.seq + 2);
+    const posts = proxy.seen.filter((r) => r.method === 'POST' && r.pathname.endsWith('/log'));
+    expect(posts.length).toBe(2); // refused once (409 MEMBERSHIP_CONFLICT), then accepted
+    expect((await admin.user.list()).map((m) => m.name)).toContain('erin');
+  });
+
+  it('cannot present another server id than its key, nor lie about an append', async () => {
+    proxy.rewrite = (request, status, body) =>
+      request.pathname === '/v1/server'
+        ? { ...(body as object), id: `bbs1${'b'.repeat(32)}` }
+        : undefined;
+    const error = await victim()
+      .authenticate()
+      .catch((e: unknown) => e);
+    expect(isBackboneError(error, 'SERVER_INVALID_RESPONSE')).toBe(true);
+
+    // alice through the proxy: the server claims another head for her append
+    proxy.rewrite = (request, status, body) =>
+      request.method === 'POST' && request.pathname.endsWith('/log') && status < 300
+        ? { ...(body as object), head: { seq: 3, hash: toBase64Url(randomBytes(32)) } }
+        : undefined;
+    const admin = new BackboneClient({
+      server: proxy.url,
+      workspace: workspaceId,
+      privateKey: aliceKey,
+    });
+    const dave = new BackboneClient({ server: server.url, privateKey: newKey() });
+    const invitation = (await dave.user.generate('dave')).invitation;
+    expect((await refusal(admin.user.import(invitation))).code).toBe('SERVER_INVALID_RESPONSE');
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * A real Backbone server for SDK and CLI tests: `buildServer` over a fresh SQLite database in a
+ * temp directory, on 127.0.0.1 with a free port, silent logs, limits out of the way, and
+ * password access with the test-only cheap parameters (2 passes / 64 MiB).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildServer } from '../../../src-server/app.js';
+import type { App } from '../../../src-server/context.js';
+import { createLogger } from '../../../src-server/logger.js';
+import { openSqliteStorage } from '../../../src-server/storage/sqlite.js';
+import { testConfig } from '../../../src-server/test/harness.js';
+import { cryptoReady, randomBytes, type RandomSource } from '../../crypto/index.js';
+
+/** SPAKE2+EE parameters of the test server (the injected-random floor). */
+export const TEST_PASSWORD_ACCESS_PARAMS = { opslimit: 2, memlimit: 64 * 1024 * 1024 };
+
+export interface SdkTestServer {
+  app: App;
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startSdkTestServer(
+  options: { passwordAccessRandom?: RandomSource } = {},
+): Promise<SdkTestServer> {
+  await cryptoReady();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'backbone-sdk-test-'));
+  const storage = await openSqliteStorage({ file: path.join(dataDir, 'backbone.sqlite') });
+  const app = buildServer({
+    config: testConfig(dataDir),
+    storage,
+    logger: createLogger('silent'),
+    testOnlyPasswordAccess: {
+      random: options.passwordAccessRandom ?? randomBytes,
+      params: TEST_PASSWORD_ACCESS_PARAMS,
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    async close() {
+      await app.close();
+      await storage.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
