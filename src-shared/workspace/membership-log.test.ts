@@ -926,7 +926,7 @@ describe('membership rules', () => {
       'INVALID_ARGUMENT',
     );
     expectCode(
-      () => createGenesis({ displayName: 'x', creator, workspaceId: 'short' }),
+      () => createGenesis({ displayName: 'x', creator, workspaceId: '-x' }),
       'INVALID_ARGUMENT',
     );
     const made = createGenesis({

@@ -101,8 +101,11 @@ const Signature = base64Bytes(64);
 /** A naming key sealed to a member: 32 + 48 bytes. */
 const WrappedKey = base64Bytes(80);
 
-/** Workspace ids: 16..64 characters of base64url's alphabet (default: 16 random bytes). */
-export const WorkspaceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+/**
+ * Workspace ids: 3..64 characters of base64url's alphabet, starting with a letter or digit — a
+ * short name people type (`acme`) or, by default, 16 random bytes.
+ */
+export const WorkspaceIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/);
 /** Workspace display names: 1..100 characters, no control characters, no outer spaces. */
 export const WorkspaceDisplayNameSchema = z
   .string()
@@ -680,7 +683,7 @@ export function createGenesis(options: GenesisOptions): {
   if (!WorkspaceIdSchema.safeParse(workspaceId).success) {
     fail(
       'INVALID_ARGUMENT',
-      'A workspace id must be 16 to 64 characters of A–Z, a–z, 0–9, "-", "_".',
+      'A workspace id must be 3 to 64 characters of A–Z, a–z, 0–9, "-", "_", starting with a letter or digit.',
     );
   }
   const created =
