@@ -20,6 +20,7 @@
  */
 import { z } from 'zod';
 import {
+  base32Encode,
   blake2b,
   canonicalJson,
   concatBytes,
@@ -679,7 +680,8 @@ export function createGenesis(options: GenesisOptions): {
   namingKey: NamingKey;
 } {
   const random = options.random ?? randomBytes;
-  const workspaceId = options.workspaceId ?? toBase64Url(random(16));
+  // Default: 16 random bytes in lowercase base32 (26 characters, always a valid id).
+  const workspaceId = options.workspaceId ?? base32Encode(random(16));
   if (!WorkspaceIdSchema.safeParse(workspaceId).success) {
     fail(
       'INVALID_ARGUMENT',
