@@ -94,6 +94,11 @@ export const ERROR_CODES = [
   'SERVER_UNREACHABLE',
   'SERVER_INVALID_RESPONSE',
   'SERVER_KEY_CHANGED',
+  // desktop app core (src-main/core)
+  'SESSION_LOCKED',
+  'SESSION_WRONG_STATE',
+  'PASSWORD_TOO_WEAK',
+  'KEYCHAIN_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
