@@ -1,11 +1,13 @@
 /**
  * The `backbone` command (docs/cli.md): identities, login, tokens, workspaces, members, password
- * access, and `backbone serve`. Later issues add the entry commands.
+ * access, and `backbone serve`. Entries and namespaces: the encrypted store.
  */
 import { Command } from 'commander';
 import { APP_VERSION } from '../src-main/core/app-info.js';
 import { authenticateCommand, logoutCommand } from './commands/authenticate.js';
+import { entryCommand } from './commands/entry.js';
 import { identityCommand, initCommand } from './commands/identity.js';
+import { namespaceCommand } from './commands/namespace.js';
 import { passwordCommand } from './commands/password.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
@@ -28,7 +30,9 @@ export function createProgram(): Command {
     .addCommand(logoutCommand())
     .addCommand(userCommand())
     .addCommand(tokenCommand())
-    .addCommand(passwordCommand());
+    .addCommand(passwordCommand())
+    .addCommand(entryCommand())
+    .addCommand(namespaceCommand());
   return program;
 }
 

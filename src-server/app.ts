@@ -31,6 +31,7 @@ import { identityRoutes } from './routes/identities.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { passwordAccessRoutes, type TestOnlyPasswordAccess } from './routes/password-access.js';
 import { serverInfoRoutes } from './routes/server-info.js';
+import { storeRoutes } from './routes/store.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import type { EventChannelOptions } from './events/hub.js';
 import {
@@ -163,6 +164,7 @@ export function buildServer(options: BuildServerOptions): App {
   authRoutes(app, ctx);
   identityRoutes(app, ctx);
   workspaceRoutes(app, ctx);
+  storeRoutes(app, ctx);
   eventRoutes(app, ctx, options.events);
   passwordAccessRoutes(app, ctx, { testOnly: options.testOnlyPasswordAccess });
 

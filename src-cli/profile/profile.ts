@@ -306,4 +306,20 @@ export class ProfileStore implements ClientStore {
     delete tokens.tokens[`${serverId}/${identity}`];
     await this.writeTokens(tokens);
   }
+
+  /** The store's rollback memory (SeenVersions JSON) per server/workspace, in store-seen.json. */
+  async getStoreSeen(serverId: string, workspaceId: string): Promise<unknown> {
+    const all = await readJson(path.join(this.profile.dir, 'store-seen.json'), StoreSeenSchema, {});
+    return all[`${serverId}/${workspaceId}`];
+  }
+
+  async setStoreSeen(serverId: string, workspaceId: string, seen: unknown): Promise<void> {
+    const file = path.join(this.profile.dir, 'store-seen.json');
+    const all = await readJson(file, StoreSeenSchema, {});
+    all[`${serverId}/${workspaceId}`] = seen;
+    await this.profile.ensureDir();
+    await writeFileAtomic(file, `${JSON.stringify(all)}\n`);
+  }
 }
+
+const StoreSeenSchema = z.record(z.string(), z.unknown());

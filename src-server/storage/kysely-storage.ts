@@ -22,6 +22,7 @@ import type {
   TokenLookup,
   TokenRecord,
 } from './storage.js';
+import { StoreQueries } from './store-storage.js';
 import { WorkspaceQueries, listenPostgresEvents } from './workspaces-storage.js';
 
 /** True for a UNIQUE / PRIMARY KEY violation from either driver. */
@@ -119,6 +120,7 @@ export class KyselyStorage implements Storage {
     options: { postgresUrl?: string } = {},
   ) {
     this.workspaces = new WorkspaceQueries(backend, db);
+    this.store = new StoreQueries(backend, db, this.workspaces);
     const url = options.postgresUrl;
     if (url !== undefined) {
       this.listenForEvents = (listener, onError) => listenPostgresEvents(url, listener, onError);
@@ -127,6 +129,12 @@ export class KyselyStorage implements Storage {
 
   // --- workspaces, membership logs, events (workspaces-storage.ts) ---
   private readonly workspaces: WorkspaceQueries;
+  // --- encrypted store (store-storage.ts) ---
+  private readonly store: StoreQueries;
+  getStoreRecords: Storage['getStoreRecords'] = (...a) => this.store.getStoreRecords(...a);
+  commitStore: Storage['commitStore'] = (...a) => this.store.commitStore(...a);
+  sweepExpiredStoreEntries: Storage['sweepExpiredStoreEntries'] = (...a) =>
+    this.store.sweepExpiredStoreEntries(...a);
   readonly listenForEvents?: Storage['listenForEvents'];
   createWorkspace: Storage['createWorkspace'] = (...a) => this.workspaces.createWorkspace(...a);
   getWorkspace: Storage['getWorkspace'] = (...a) => this.workspaces.getWorkspace(...a);

@@ -7,6 +7,7 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { BackboneError } from '../../src-shared/errors.js';
+import { storeMigration } from './store-migration.js';
 import { workspacesMigration } from './workspaces-migration.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations see the schema of their day */
@@ -133,6 +134,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_identities_devices_auth': initial,
   '0002_workspaces': workspacesMigration,
   '0003_password_access': passwordAccess,
+  '0004_store': storeMigration,
 });
 
 const provider: MigrationProvider = {

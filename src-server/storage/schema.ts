@@ -138,6 +138,30 @@ export interface EventRecipientsTable {
   identity_id: string;
 }
 
+/** Encrypted store records (store-migration.ts). */
+export interface StoreRecordsTable {
+  workspace_id: string;
+  kind: string;
+  id: string;
+  token: string | null;
+  ref_id: string | null;
+  expires_at: number | null;
+  hash: string;
+  record: string;
+  updated_at: number;
+}
+
+export interface StoreTombstonesTable {
+  workspace_id: string;
+  token: string;
+  version: number;
+}
+
+export interface StoreHeadsTable {
+  workspace_id: string;
+  revision: number;
+}
+
 export interface Database {
   server_meta: ServerMetaTable;
   identities: IdentitiesTable;
@@ -151,4 +175,7 @@ export interface Database {
   event_recipients: EventRecipientsTable;
   password_access: PasswordAccessTable;
   password_access_attempts: PasswordAccessAttemptsTable;
+  store_records: StoreRecordsTable;
+  store_tombstones: StoreTombstonesTable;
+  store_heads: StoreHeadsTable;
 }

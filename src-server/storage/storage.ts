@@ -7,6 +7,14 @@
  * its caller: routes verify signatures and permissions before they write.
  */
 
+import type {
+  StoreCommitLoad,
+  StoreCommitState,
+  StoreCommitWrite,
+  StoreEntrySelector,
+  StoreRecordsPage,
+} from './store-storage.js';
+
 export type StorageBackend = 'sqlite' | 'postgres';
 
 export interface IdentityRecord {
@@ -283,6 +291,31 @@ export interface Storage {
     listener: (cursor: number) => void,
     onError: (error: Error) => void,
   ): Promise<{ close(): Promise<void> }>;
+
+  // --- encrypted store (store-storage.ts) ---
+  /** Every namespace and grant (first page) and the selected, unexpired entries. */
+  getStoreRecords(
+    workspaceId: string,
+    options: { entries: StoreEntrySelector; after?: string; limit: number; now: number },
+  ): Promise<StoreRecordsPage>;
+  /**
+   * One atomic store commit (see store-storage.ts): reads the state inside the transaction,
+   * lets `decide` check it and say what to write (or throw), writes it and records the events.
+   * `STORE_CONFLICT` if the membership head is no longer `expectedHead` or a token is taken.
+   */
+  commitStore(
+    workspaceId: string,
+    expectedHead: { seq: number; hash: string },
+    load: StoreCommitLoad,
+    decide: (state: StoreCommitState) => StoreCommitWrite,
+    now: number,
+  ): Promise<{ revision: number; events: EventRecord[] }>;
+  /** Deletes up to `limit` entries expired at `now` (and grants on them), with their events. */
+  sweepExpiredStoreEntries(
+    now: number,
+    limit: number,
+    makeEvents: (workspaceId: string, revision: number, ids: string[]) => NewEvent[],
+  ): Promise<{ removed: number; events: EventRecord[] }>;
 
   /** Deletes challenges expired before `now` and tokens expired or revoked before `tokensBefore`. */
   deleteExpired(now: number, tokensBefore: number): Promise<{ challenges: number; tokens: number }>;

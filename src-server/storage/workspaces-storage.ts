@@ -136,11 +136,7 @@ export class WorkspaceQueries {
   }
 
   /** Records events inside `trx` (see the file comment for the ordering lock and NOTIFY). */
-  private async insertEvents(
-    trx: Db,
-    events: readonly NewEvent[],
-    now: number,
-  ): Promise<EventRecord[]> {
+  async insertEvents(trx: Db, events: readonly NewEvent[], now: number): Promise<EventRecord[]> {
     if (events.length === 0) return [];
     if (this.backend === 'postgres') {
       await sql`select pg_advisory_xact_lock(${EVENTS_LOCK_KEY})`.execute(trx);
@@ -347,6 +343,9 @@ export class WorkspaceQueries {
       await trx.deleteFrom('events').where('workspace_id', '=', id).execute();
       await trx.deleteFrom('membership_log').where('workspace_id', '=', id).execute();
       await trx.deleteFrom('workspace_members').where('workspace_id', '=', id).execute();
+      await trx.deleteFrom('store_records').where('workspace_id', '=', id).execute();
+      await trx.deleteFrom('store_tombstones').where('workspace_id', '=', id).execute();
+      await trx.deleteFrom('store_heads').where('workspace_id', '=', id).execute();
       return this.insertEvents(trx, makeEvents(members.map((m) => m.identity_id)), deletedAt);
     });
   }

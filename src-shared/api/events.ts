@@ -96,13 +96,26 @@ export const workspaceDeletedEventSchema = z.strictObject({
   workspace: WorkspaceIdSchema,
 });
 
-export const EVENT_TYPES = ['membership.appended', 'workspace.deleted'] as const;
+/**
+ * Store records changed (a commit or the expiry sweeper): `ids` are the touched record ids as
+ * `type:id` (empty when there were more than `STORE_EVENT_MAX_IDS`: refetch everything).
+ */
+export const STORE_EVENT_MAX_IDS = 1000;
+export const storeChangedEventSchema = z.strictObject({
+  type: z.literal('store.changed'),
+  workspace: WorkspaceIdSchema,
+  revision: z.number().int().min(0),
+  ids: z.array(z.string().max(80)).max(STORE_EVENT_MAX_IDS),
+});
+
+export const EVENT_TYPES = ['membership.appended', 'workspace.deleted', 'store.changed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The events this version knows. */
 export const serverEventSchema = z.discriminatedUnion('type', [
   membershipAppendedEventSchema,
   workspaceDeletedEventSchema,
+  storeChangedEventSchema,
 ]);
 export type ServerEvent = z.infer<typeof serverEventSchema>;
 

@@ -67,6 +67,7 @@ import {
   type ServerPin,
   type StoredToken,
 } from './store.js';
+import { EntryApi, NamespaceApi, StoreService } from './store-api.js';
 import { TokenApi } from './tokens.js';
 import { UserApi } from './users.js';
 import { WorkspaceApi } from './workspaces.js';
@@ -156,6 +157,12 @@ export class BackboneClient {
   readonly workspace: WorkspaceApi;
   readonly user: UserApi;
   readonly token: TokenApi;
+  /** The encrypted store: values (store-api.ts). */
+  readonly entry: EntryApi;
+  /** The encrypted store: folders (store-api.ts). */
+  readonly namespace: NamespaceApi;
+  /** Store plumbing (records, commit, context) for advanced callers and tests. */
+  readonly storeService: StoreService;
   readonly passwordAccess: {
     /** Registers password access for this workspace and username. */
     register(password: string | Uint8Array, options?: { params?: PwhashParams }): Promise<void>;
@@ -215,6 +222,9 @@ export class BackboneClient {
     });
     this.user = new UserApi(this.#ctx, this.workspace);
     this.token = new TokenApi(this.#ctx);
+    this.storeService = new StoreService(this.#ctx, this.workspace);
+    this.entry = new EntryApi(this.storeService);
+    this.namespace = new NamespaceApi(this.storeService);
     this.passwordAccess = {
       register: (password, opts) => this.#registerPassword('register', password, opts),
       change: (password, opts) => this.#registerPassword('change', password, opts),

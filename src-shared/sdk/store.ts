@@ -68,6 +68,12 @@ export interface ClientStore {
   getToken(serverId: string, identity: string): Promise<StoredToken | undefined>;
   setToken(serverId: string, identity: string, token: StoredToken): Promise<void>;
   deleteToken(serverId: string, identity: string): Promise<void>;
+  /**
+   * The encrypted store's rollback memory (`SeenVersions.toJSON()`) per workspace. Optional:
+   * without it the SDK remembers versions only while it runs.
+   */
+  getStoreSeen?(serverId: string, workspaceId: string): Promise<unknown>;
+  setStoreSeen?(serverId: string, workspaceId: string, seen: unknown): Promise<void>;
 }
 
 /** Everything in memory. */
@@ -105,5 +111,13 @@ export class MemoryClientStore implements ClientStore {
   }
   async deleteToken(serverId: string, identity: string): Promise<void> {
     this.tokens.delete(`${serverId}/${identity}`);
+  }
+  readonly storeSeen = new Map<string, string>();
+  async getStoreSeen(serverId: string, workspaceId: string): Promise<unknown> {
+    const text = this.storeSeen.get(`${serverId}/${workspaceId}`);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
+  async setStoreSeen(serverId: string, workspaceId: string, seen: unknown): Promise<void> {
+    this.storeSeen.set(`${serverId}/${workspaceId}`, JSON.stringify(seen));
   }
 }

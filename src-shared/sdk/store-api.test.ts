@@ -1,0 +1,389 @@
+/**
+ * The encrypted store through the real server and the SDK (SQLite): revocation, isolation,
+ * a malicious server (rewriting proxy), concurrent writers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  aeadDecrypt,
+  cryptoReady,
+  fromBase64Url,
+  generateBoxKeyPair,
+  generateSignKeyPair,
+  randomBytes,
+  toBase64Url,
+  type BoxKeyPair,
+} from '../crypto/index.js';
+import { isBackboneError } from '../errors.js';
+import {
+  StoreSession,
+  entryAssociatedData,
+  openEnvelope,
+  pathToken,
+  signGrantRecord,
+  writeEntry,
+  type EntryRecord,
+  type GrantRecord,
+} from '../store/index.js';
+import { sealEntryRecord } from '../store/entries.js';
+import { BackboneClient } from './client.js';
+import type { ClientPrivateKey } from './keys.js';
+import { MaliciousProxy } from './test/malicious-proxy.js';
+import { startSdkTestServer, type SdkTestServer } from './test/server.js';
+
+let server: SdkTestServer;
+
+beforeAll(async () => {
+  await cryptoReady();
+  server = await startSdkTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+function newKey(): ClientPrivateKey {
+  return { rootSecret: randomBytes(32), deviceSignKeyPair: generateSignKeyPair() };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return isBackboneError(error) ? error.code : `other: ${String(error)}`;
+  }
+  return 'no error';
+}
+
+interface Team {
+  workspace: string;
+  alice: BackboneClient;
+  bob: BackboneClient;
+  carol: BackboneClient;
+  keys: Record<string, ClientPrivateKey>;
+}
+
+/** alice (ROOT), bob (STORE_USE), carol (STORE_USE + STORE_SHARE). */
+async function team(url = server.url): Promise<Team> {
+  const keys = { alice: newKey(), bob: newKey(), carol: newKey() };
+  const alice = new BackboneClient({ server: url, username: 'alice', privateKey: keys.alice });
+  const ws = await alice.workspace.create('Store team');
+  const member = async (name: 'bob' | 'carol', permissions: string[]) => {
+    const client = new BackboneClient({
+      server: url,
+      workspace: ws.id,
+      username: name,
+      privateKey: keys[name],
+    });
+    await alice.user.import((await client.user.generate()).invitation, permissions);
+    await client.authenticate();
+    return client;
+  };
+  const bob = await member('bob', ['STORE_USE']);
+  const carol = await member('carol', ['STORE_USE', 'STORE_SHARE']);
+  return { workspace: ws.id, alice, bob, carol, keys };
+}
+
+/** The keys a member's device can derive now (namespace secret keys, entry keys), copied. */
+async function harvestKeys(client: BackboneClient) {
+  const { ctx, done } = await client.storeService.context();
+  const { view } = await client.storeService.records({ all: true });
+  const s = new StoreSession(ctx, view);
+  const namespaceKeys: BoxKeyPair[] = [];
+  const entryKeys: Uint8Array[] = [];
+  for (const r of view.allNamespaces()) {
+    const resolved = s.resolver.tryNamespace(r.id);
+    if (resolved) {
+      namespaceKeys.push({
+        publicKey: Uint8Array.from(resolved.keyPair.publicKey),
+        secretKey: Uint8Array.from(resolved.keyPair.secretKey),
+      } as BoxKeyPair);
+    }
+  }
+  for (const e of view.allEntries()) {
+    try {
+      entryKeys.push(Uint8Array.from(s.resolver.entryKey(e).key));
+    } catch {
+      // not readable
+    }
+  }
+  s.resolver.wipe();
+  await done(false);
+  return { namespaceKeys, entryKeys };
+}
+
+/** True if any of the keys opens the entry's key envelope or decrypts its ciphertext. */
+function opensWith(
+  entry: EntryRecord,
+  workspace: string,
+  keys: { namespaceKeys: BoxKeyPair[]; entryKeys: Uint8Array[] },
+): boolean {
+  const sealed = [entry.keys.namespace.sealed, ...Object.values(entry.keys.users)];
+  for (const pair of keys.namespaceKeys) {
+    for (const text of sealed) {
+      try {
+        openEnvelope(pair, text, 'entry-key', { id: entry.id, workspace } as never);
+        return true;
+      } catch {
+        // expected
+      }
+    }
+  }
+  for (const key of keys.entryKeys) {
+    try {
+      aeadDecrypt(
+        key as never,
+        fromBase64Url(entry.ciphertext),
+        entryAssociatedData(workspace, entry.id, entry.version),
+      );
+      return true;
+    } catch {
+      // expected
+    }
+  }
+  return false;
+}
+
+describe('entries and namespaces through the server', () => {
+  it('set / get / delete / search, grants, and the revocation guarantee', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.entry.set('team/x', 'x-1');
+    expect(await t.alice.entry.get('team/x')).toBe('x-1');
+    expect(await codeOf(t.bob.entry.get('team/x'))).toBe('STORE_NO_KEY');
+
+    await t.alice.namespace.grant('team', 'bob', { access: ['READ'] });
+    expect(await t.bob.entry.get('team/x')).toBe('x-1');
+    expect(await t.bob.entry.search('team')).toEqual(['team/x']);
+    expect(await codeOf(t.bob.entry.set('team/x', 'bob was here'))).toBe('STORE_FORBIDDEN');
+
+    // everything bob's device can derive before the revocation
+    const cached = await harvestKeys(t.bob);
+    expect(cached.namespaceKeys.length).toBeGreaterThan(0);
+    expect(cached.entryKeys.length).toBe(1);
+
+    const report = await t.alice.namespace.revoke('team', 'bob');
+    expect(report.rotated.map((r) => r.path)).toContain('team');
+    await t.alice.entry.set('team/y', 'y-1');
+    await t.alice.entry.set('team/x', 'x-2');
+    expect(await codeOf(t.bob.entry.get('team/x'))).toBe('STORE_NO_KEY');
+    expect(await codeOf(t.bob.entry.get('team/y'))).toBe('STORE_NO_KEY');
+
+    // with a full copy of the server and every key it kept, bob decrypts neither new value
+    const { view } = await t.bob.storeService.records({ all: true });
+    const { ctx, done } = await t.alice.storeService.context();
+    const x = view.entryByToken(pathToken(ctx.namingKey, 'team/x'))!;
+    const y = view.entryByToken(pathToken(ctx.namingKey, 'team/y'))!;
+    await done(false);
+    expect(x.version).toBe(2);
+    expect(opensWith(x, t.workspace, cached)).toBe(false);
+    expect(opensWith(y, t.workspace, cached)).toBe(false);
+    // sanity: the harvested keys did open the old version
+    expect(cached.entryKeys.length + cached.namespaceKeys.length).toBeGreaterThan(1);
+
+    // entry grants, deletes, search, ttl
+    await t.alice.entry.grant('team/x', 'bob', { access: ['READ'] });
+    expect(await t.bob.entry.get('team/x')).toBe('x-2');
+    await t.alice.entry.revoke('team/x', 'bob');
+    expect(await codeOf(t.bob.entry.get('team/x'))).toBe('STORE_NO_KEY');
+    expect((await t.alice.entry.info('team/x')).version).toBe(3);
+    await t.alice.entry.delete('team/y');
+    expect(await codeOf(t.alice.entry.get('team/y'))).toBe('STORE_NOT_FOUND');
+    // a re-created entry continues the numbering
+    expect((await t.alice.entry.set('team/y', 'again')).version).toBe(2);
+    expect(await t.alice.entry.search('team/')).toEqual(['team/x', 'team/y']);
+    expect((await t.alice.namespace.search()).map((n) => n.key)).toEqual(['team']);
+    const listing = await t.alice.namespace.list('team');
+    expect(listing.entries.map((e) => e.path)).toEqual(['team/x', 'team/y']);
+    expect(await codeOf(t.alice.entry.set('team/big', 'x'.repeat(2049)))).toBe(
+      'STORE_VALUE_TOO_LARGE',
+    );
+  });
+
+  it('isolation: a holder of the parent cannot derive an isolated child key', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.namespace.grant('team', 'carol', { access: ['READ', 'WRITE', 'EJECT'] });
+    await t.carol.namespace.create('team/private', { isolated: true });
+    await t.carol.entry.set('team/private/k', 'carol only');
+    expect(await t.carol.entry.get('team/private/k')).toBe('carol only');
+    // alice (ROOT, holder of team and the root) sees the folder's name but not inside
+    expect((await t.alice.namespace.search('team')).map((n) => n.key)).toContain('team/private');
+    expect(await codeOf(t.alice.entry.get('team/private/k'))).toBe('STORE_NO_KEY');
+    const aliceKeys = await harvestKeys(t.alice);
+    const { view } = await t.alice.storeService.records({ all: true });
+    const { ctx, done } = await t.carol.storeService.context();
+    const k = view.entryByToken(pathToken(ctx.namingKey, 'team/private/k'))!;
+    const isolated = view.namespaceByToken(pathToken(ctx.namingKey, 'team/private'))!;
+    await done(false);
+    expect(isolated.inherit).toBeNull();
+    expect(opensWith(k, t.workspace, aliceKeys)).toBe(false);
+    // and alice cannot write there
+    expect(await codeOf(t.alice.entry.set('team/private/k2', 'x'))).toBe('STORE_FORBIDDEN');
+  });
+
+  it('concurrency: two writers racing on one entry — one wins, the other conflicts', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.namespace.grant('team', 'carol', { access: ['READ', 'WRITE'] });
+    await t.alice.entry.set('team/x', 'v1');
+    // both prepare a write on the same records, then commit at once
+    const prepare = async (client: BackboneClient, value: string) => {
+      const { ctx, done } = await client.storeService.context();
+      const { view } = await client.storeService.records({
+        tokens: [pathToken(ctx.namingKey, 'team/x')],
+      });
+      const write = writeEntry(ctx, view, { path: 'team/x', value });
+      await done(false);
+      return write.change;
+    };
+    const [a, c] = await Promise.all([prepare(t.alice, 'alice'), prepare(t.carol, 'carol')]);
+    const results = await Promise.allSettled([
+      t.alice.storeService.commit({ change: a }),
+      t.carol.storeService.commit({ change: c }),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_CONFLICT' });
+    const winner = results[0]!.status === 'fulfilled' ? 'alice' : 'carol';
+    expect(await t.alice.entry.get('team/x')).toBe(winner);
+    // through the SDK (with retries) both writes land, one after the other: nothing is lost
+    await Promise.all([t.alice.entry.set('team/x', 'A'), t.carol.entry.set('team/x', 'C')]);
+    const info = await t.alice.entry.info('team/x');
+    expect(info.version).toBe(4);
+    expect(['A', 'C']).toContain(info.value);
+  });
+});
+
+describe('a malicious server', () => {
+  it('is caught forging, replaying, moving and injecting records', async () => {
+    const proxy = await MaliciousProxy.start(server.url);
+    try {
+      const t = await team(proxy.url);
+      await t.alice.namespace.create('team');
+      await t.alice.namespace.grant('team', 'bob', { access: ['READ'] });
+      await t.alice.entry.set('team/x', 'x-1');
+      await t.alice.entry.set('team/z', 'z-1');
+      expect(await t.bob.entry.get('team/x')).toBe('x-1');
+
+      const { ctx, done } = await t.alice.storeService.context();
+      const tokenX = pathToken(ctx.namingKey, 'team/x');
+      const tokenZ = pathToken(ctx.namingKey, 'team/z');
+      const tokenTeam = pathToken(ctx.namingKey, 'team');
+      await done(false);
+      const full = await t.alice.storeService.records({ all: true });
+      const oldX = full.view.entryByToken(tokenX)!;
+      const teamNs = full.view.namespaceByToken(tokenTeam)!;
+      const bobGrant = full.view.allGrants().find((g) => g.grantee === 'bob')!;
+      const carolCtx = await t.carol.storeService.context();
+
+      const serve = (edit: (body: { entries: unknown[]; grants: unknown[] }) => void) => {
+        proxy.rewrite = (request, status, body) => {
+          if (!request.pathname.endsWith('/store/records') || status !== 200) return undefined;
+          const copy = structuredClone(body) as { entries: unknown[]; grants: unknown[] };
+          edit(copy);
+          return copy;
+        };
+      };
+      const entries = (b: { entries: unknown[] }) => b.entries as EntryRecord[];
+
+      // 1. an entry forged with only the namespace public key (signed by carol, no WRITE)
+      const forged = sealEntryRecord({
+        workspaceId: t.workspace,
+        locator: { id: oldX.id, path: 'team/x', salt: randomBytes(32) },
+        token: oldX.token,
+        naming: oldX.naming,
+        version: oldX.version + 1,
+        value: new TextEncoder().encode('forged'),
+        expiresAt: null,
+        namespace: teamNs,
+        readers: [],
+        writer: carolCtx.ctx.actor,
+      });
+      serve((b) => {
+        b.entries = entries(b).map((e) => (e.id === oldX.id ? forged : e));
+      });
+      expect(await codeOf(t.bob.entry.get('team/x'))).toBe('STORE_FORBIDDEN');
+
+      // 2. a replayed older version (bob saw version 2 after alice updates)
+      proxy.rewrite = undefined;
+      await t.alice.entry.set('team/x', 'x-2');
+      expect(await t.bob.entry.get('team/x')).toBe('x-2');
+      serve((b) => {
+        b.entries = entries(b).map((e) => (e.id === oldX.id ? oldX : e));
+      });
+      expect(await codeOf(t.bob.entry.get('team/x'))).toBe('STORE_STALE');
+
+      // 3. a ciphertext moved to another path (z's record served at x's token)
+      proxy.rewrite = undefined;
+      await t.alice.entry.set('team/z', 'z-2');
+      await t.alice.entry.set('team/z', 'z-3');
+      const newZ = (await t.alice.storeService.records({ tokens: [tokenZ] })).view.entryByToken(
+        tokenZ,
+      )!;
+      expect(newZ.version).toBe(3);
+      serve((b) => {
+        b.entries = [{ ...newZ, token: tokenX }];
+      });
+      expect(await codeOf(t.bob.entry.get('team/x'))).toBe('STORE_TAMPERED');
+
+      // 4. a grant not signed by a holder: carol (STORE_SHARE, no access) "grants" dave's box…
+      const intruder = generateBoxKeyPair();
+      const fakeGrant = signGrantRecord(
+        {
+          workspace: t.workspace,
+          id: toBase64Url(randomBytes(16)),
+          target: { kind: 'namespace', id: teamNs.id },
+          grantee: 'bob',
+          granteeBox: carolCtx.ctx.membership.members.get('bob')!.boxPk,
+          access: ['READ', 'WRITE'],
+          key: bobGrant.key,
+        },
+        carolCtx.ctx.actor,
+      );
+      serve((b) => {
+        b.grants = [...(b.grants as GrantRecord[]), fakeGrant];
+      });
+      const listed = await t.alice.namespace.grants('team');
+      expect(listed.find((g) => g.id === fakeGrant.id)?.valid).toBe(false);
+      expect(await codeOf(t.bob.entry.set('team/x', 'bob writes'))).toBe('STORE_FORBIDDEN');
+
+      // 5. a grant wrapping a key to a public key not in the log: refused everywhere
+      const wrongBox = signGrantRecord(
+        {
+          workspace: t.workspace,
+          id: toBase64Url(randomBytes(16)),
+          target: { kind: 'namespace', id: teamNs.id },
+          grantee: 'bob',
+          granteeBox: intruder.publicKey,
+          access: ['READ'],
+          key: bobGrant.key,
+        },
+        ctx.actor,
+      );
+      serve((b) => {
+        b.grants = [...(b.grants as GrantRecord[]), wrongBox];
+      });
+      const again = await t.alice.namespace.grants('team');
+      expect(again.find((g) => g.id === wrongBox.id)?.valid).toBe(false);
+      // the server itself refuses such a grant
+      proxy.rewrite = undefined;
+      const records = await t.alice.storeService.records({ none: true });
+      const { ctx: fresh, done: done2 } = await t.alice.storeService.context();
+      await done2(false);
+      const change = {
+        v: 1 as const,
+        workspace: t.workspace,
+        put: { namespaces: [], grants: [wrongBox], entries: [] },
+        remove: { namespaces: [], grants: [], entries: [] },
+        expect: [{ type: 'grant' as const, id: wrongBox.id, hash: null }],
+      };
+      expect(records.view.allGrants().length).toBeGreaterThan(0);
+      expect(fresh.actor.name).toBe('alice');
+      expect(await codeOf(t.alice.storeService.commit({ change }))).toBe('STORE_TAMPERED');
+      await carolCtx.done(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
