@@ -174,7 +174,12 @@ describe.concurrent('backbone CLI', () => {
     const removed = json<{ removed: string; namingKeyGeneration: number }>(
       await cli(['user', 'delete', 'carol', '--yes', '--json'], { home: alice }),
     );
-    expect(removed).toEqual({ workspace: created.id, removed: 'carol', namingKeyGeneration: 2 });
+    expect(removed).toMatchObject({
+      workspace: created.id,
+      removed: 'carol',
+      namingKeyGeneration: 2,
+      store: { revoked: [], unreachable: 0 },
+    });
     expect((await cli(['user', 'delete', 'bob', '--yes'], { home: alice })).code).toBe(0);
     const out = await cli(['user', 'list', '--json'], { home: bob });
     expect(out.code).toBe(3);

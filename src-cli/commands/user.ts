@@ -199,7 +199,22 @@ async function remove(
     const result = await client.user.delete(name);
     ctx.out(
       { workspace, ...result },
-      `Removed "${result.removed}"; the naming key is now at generation ${result.namingKeyGeneration}.`,
+      [
+        `Removed "${result.removed}"; the naming key is now at generation ${result.namingKeyGeneration}.`,
+        ...(result.store
+          ? [
+              `Store: ${result.store.retokenized} record(s) moved to new names; ` +
+                `access revoked (keys rotated) on ${result.store.revoked.length} path(s)` +
+                (result.store.revoked.length ? `: ${result.store.revoked.join(', ')}` : '') +
+                '.',
+              ...(result.store.unreachable
+                ? [
+                    `${result.store.unreachable} record(s) in namespaces you cannot read were left to their holders.`,
+                  ]
+                : []),
+            ]
+          : []),
+      ].join('\n'),
     );
   } finally {
     client.close();

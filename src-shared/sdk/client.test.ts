@@ -229,7 +229,7 @@ describe('workspaces and members', () => {
 
     // removal rotates the naming key; the removed member loses access
     const removed = await alice.user.delete('carol');
-    expect(removed).toEqual({ removed: 'carol', namingKeyGeneration: 2 });
+    expect(removed).toMatchObject({ removed: 'carol', namingKeyGeneration: 2 });
     const after = await bob.workspace.get();
     expect(after.members.map((m) => m.name)).toEqual(['alice', 'bob']);
     expect(after.namingKey).toEqual({ generation: 2, rotationPending: false });

@@ -220,7 +220,9 @@ export class BackboneClient {
     this.workspace = new WorkspaceApi(this.#ctx, (id) => {
       this.#options.workspace ??= id;
     });
-    this.user = new UserApi(this.#ctx, this.workspace);
+    this.user = new UserApi(this.#ctx, this.workspace, (name) =>
+      this.namespace.cleanupAfterRemoval(name),
+    );
     this.token = new TokenApi(this.#ctx);
     this.storeService = new StoreService(this.#ctx, this.workspace);
     this.entry = new EntryApi(this.storeService);

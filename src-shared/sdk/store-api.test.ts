@@ -198,6 +198,39 @@ describe('entries and namespaces through the server', () => {
     );
   });
 
+  it('removing a member from the workspace re-tokenizes the store and revokes their grants', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.entry.set('team/x', 'x-1');
+    await t.alice.namespace.grant('team', 'bob', { access: ['READ'] });
+    expect(await t.bob.entry.get('team/x')).toBe('x-1');
+    const cached = await harvestKeys(t.bob);
+    const bobCtx = await t.bob.storeService.context();
+    const oldNamingKey = Uint8Array.from(bobCtx.ctx.namingKey);
+    await bobCtx.done(false);
+
+    const result = await t.alice.user.delete('bob');
+    expect(result.store?.revoked).toContain('team');
+    expect(result.store?.retokenized).toBeGreaterThan(0);
+    expect(result.store?.unreachable).toBe(0);
+    // bob is no longer a member: the server refuses him outright
+    expect(await codeOf(t.bob.entry.get('team/x'))).not.toBe('no error');
+
+    await t.alice.entry.set('team/x', 'x-2');
+    await t.alice.entry.set('team/y', 'y-1');
+    expect(await t.alice.entry.get('team/x')).toBe('x-2');
+    const { ctx, done } = await t.alice.storeService.context();
+    const { view } = await t.alice.storeService.records({ all: true });
+    // bob's old naming key finds nothing any more
+    expect(view.entryByToken(pathToken(oldNamingKey as never, 'team/x'))).toBeUndefined();
+    const x = view.entryByToken(pathToken(ctx.namingKey, 'team/x'))!;
+    const y = view.entryByToken(pathToken(ctx.namingKey, 'team/y'))!;
+    await done(false);
+    // every key bob's device had cached opens neither new value
+    expect(opensWith(x, t.workspace, cached)).toBe(false);
+    expect(opensWith(y, t.workspace, cached)).toBe(false);
+  });
+
   it('isolation: a holder of the parent cannot derive an isolated child key', async () => {
     const t = await team();
     await t.alice.namespace.create('team');

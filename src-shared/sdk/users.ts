@@ -32,6 +32,16 @@ import type { ClientContext } from './client.js';
 import type { ClientKeys } from './keys.js';
 import { memberView, type MemberView, type WorkspaceApi } from './workspaces.js';
 
+/** What the store cleanup after a removal did (see `NamespaceApi.cleanupAfterRemoval`). */
+export interface StoreCleanup {
+  /** Records moved to their new tokens. */
+  retokenized: number;
+  /** Paths whose grants to the former member were revoked (keys rotated). */
+  revoked: string[];
+  /** Records this administrator cannot reach (isolated namespaces of others): left to them. */
+  unreachable: number;
+}
+
 /** Default permissions of an imported member. */
 export const DEFAULT_MEMBER_PERMISSIONS: readonly Permission[] = ['STORE_USE'];
 
@@ -67,6 +77,12 @@ export class UserApi {
   constructor(
     private readonly ctx: ClientContext,
     private readonly workspaces: WorkspaceApi,
+    /**
+     * Runs after a member was removed (and the naming key rotated): moves the store's records to
+     * their new tokens and revokes every grant the former member held (the store's
+     * `cleanupAfterRemoval`), so removal from the workspace is real revocation.
+     */
+    private readonly afterRemoval?: (name: string) => Promise<StoreCleanup>,
   ) {}
 
   /** Makes an invitation for `name` (default: the client's username). No server involved. */
@@ -164,13 +180,17 @@ export class UserApi {
    * Removes a member and rotates the naming key to the remaining members (one append, all or
    * nothing). Removing yourself leaves the rotation to another administrator.
    */
-  async delete(name: string): Promise<{ removed: string; namingKeyGeneration: number }> {
+  async delete(
+    name: string,
+  ): Promise<{ removed: string; namingKeyGeneration: number; store?: StoreCleanup }> {
     const state = await this.workspaces.append((current, keys) => {
       const removal = createUserRemoval(current, name, author(current, keys));
       if (removal.namingKey) wipeNamingKey(removal.namingKey);
       return removal.entries;
     });
-    return { removed: name, namingKeyGeneration: state.namingKey.generation };
+    const removed = { removed: name, namingKeyGeneration: state.namingKey.generation };
+    if (!this.afterRemoval) return removed;
+    return { ...removed, store: await this.afterRemoval(name) };
   }
 
   #member(state: MembershipState, name: string): MemberView {
