@@ -27,6 +27,9 @@ test('the status screen shows version, core status and data directory over IPC',
   });
 
   await page.goto(app.url);
+  // A fresh data directory starts at onboarding; About is one click away from every screen.
+  await expect(page.getByRole('heading', { name: 'Welcome to Backbone' })).toBeVisible();
+  await page.getByRole('button', { name: 'About' }).click();
   await expect(page.getByRole('heading', { name: 'About Backbone' })).toBeVisible();
   await expect(page.getByTestId('status-version')).toHaveText(/^\d+\.\d+\.\d+/);
   await expect(page.getByTestId('status-core')).toHaveText('Ready');
@@ -48,6 +51,7 @@ test('the page is refused without the token', async ({ page }) => {
 
 test('the screen says so when the app core goes away', async ({ page }) => {
   await page.goto(app.url);
+  await page.getByRole('button', { name: 'About' }).click();
   await expect(page.getByTestId('status-core')).toHaveText('Ready');
   await app.stop();
   await expect(page.getByTestId('connection-banner')).toContainText('Disconnected');

@@ -183,3 +183,46 @@ describe('browser bridge: WebSocket', () => {
     expect(await refusal(connect({ host: 'evil.example' }))).toBe(403);
   });
 });
+
+describe('browser bridge: test-only traffic recorder', () => {
+  it('sees every frame in both directions, and is off unless asked for', async () => {
+    const { startBridgeServer } = await import('./bridge-server.js');
+    const recorded: Array<[string, string]> = [];
+    const bridge = await startBridgeServer({
+      dispatch: async () => ({ ok: true, response: { pong: true } }),
+      rendererDir: path.join(tmp, 'renderer'),
+      testOnlyRecordTraffic: (direction, frame) => recorded.push([direction, frame]),
+    });
+    const bridgeOrigin = `http://127.0.0.1:${bridge.port}`;
+    const ws = await opened(
+      new WebSocket(`ws://127.0.0.1:${bridge.port}/bridge?token=${bridge.token}`, {
+        origin: bridgeOrigin,
+      }),
+    );
+    const frame = JSON.stringify({ type: 'invoke', id: 5, channel: 'x', request: {} });
+    ws.send(frame);
+    await nextFrame(ws);
+    bridge.broadcast('app.statusChanged', { hello: 1 });
+    await nextFrame(ws);
+    ws.close();
+    await bridge.close();
+    expect(recorded[0]).toEqual(['in', frame]);
+    expect(recorded[1]![0]).toBe('out');
+    expect(JSON.parse(recorded[1]![1])).toMatchObject({ type: 'result', id: 5 });
+    expect(JSON.parse(recorded[2]![1])).toMatchObject({
+      type: 'event',
+      event: 'app.statusChanged',
+    });
+  });
+
+  it('is honoured only with NODE_ENV=test', async () => {
+    const { testModeFromEnv } = await import('../core/test-mode.js');
+    expect(testModeFromEnv({ BACKBONE_TEST_IPC_RECORD: '/tmp/x' }).ipcRecordFile).toBeUndefined();
+    expect(testModeFromEnv({ NODE_ENV: 'production', BACKBONE_TEST_WEAK_KDF: '1' }).weakKdf).toBe(
+      false,
+    );
+    expect(
+      testModeFromEnv({ NODE_ENV: 'test', BACKBONE_TEST_IPC_RECORD: '/tmp/x' }).ipcRecordFile,
+    ).toBe('/tmp/x');
+  });
+});

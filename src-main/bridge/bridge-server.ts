@@ -34,6 +34,12 @@ export interface BridgeServerOptions {
   port?: number;
   /** For tests; a random one otherwise. */
   token?: string;
+  /**
+   * TESTS ONLY: sees every frame as text, in both directions (`in` from the renderer, `out` to
+   * it), so a test can check what crossed the boundary. Never set outside NODE_ENV=test
+   * (browser-mode.ts sets it only from BACKBONE_TEST_IPC_RECORD there).
+   */
+  testOnlyRecordTraffic?: (direction: 'in' | 'out', frame: string) => void;
 }
 
 export interface BridgeServer {
@@ -187,8 +193,12 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
     });
   });
 
+  const record = options.testOnlyRecordTraffic;
   const send = (ws: WebSocket, frame: BridgeServerFrame): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState !== ws.OPEN) return;
+    const text = JSON.stringify(frame);
+    record?.('out', text);
+    ws.send(text);
   };
 
   const handleFrame = async (ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> => {
@@ -197,6 +207,7 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
       return;
     }
     let json: unknown;
+    record?.('in', data.toString());
     try {
       json = JSON.parse(data.toString());
     } catch {

@@ -2,7 +2,9 @@
  * Starts the app core behind the browser bridge. Used by `npm start` when Electron cannot run,
  * and by the end-to-end tests. Prints the URL (with its secret token) to open in a browser.
  */
+import { appendFileSync } from 'node:fs';
 import { AppCore } from '../core/app-core.js';
+import { NO_TEST_MODE, type TestMode } from '../core/test-mode.js';
 import { createIpcDispatcher } from '../core/ipc-dispatcher.js';
 import { createIpcHandlers, forwardCoreEvents } from '../core/ipc-handlers.js';
 import { startBridgeServer, type BridgeServer } from './bridge-server.js';
@@ -13,6 +15,8 @@ export interface BrowserModeOptions {
   port?: number;
   /** Where unexpected errors are reported (never with secrets). */
   log?: (message: string) => void;
+  /** Test-only switches (`testModeFromEnv()`: honoured only with NODE_ENV=test). */
+  testMode?: TestMode;
 }
 
 export interface BrowserMode {
@@ -23,7 +27,13 @@ export interface BrowserMode {
 
 export async function startBrowserMode(options: BrowserModeOptions): Promise<BrowserMode> {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const core = new AppCore({ dataDir: options.dataDir, runtime: 'browser' });
+  const testMode = options.testMode ?? NO_TEST_MODE;
+  const core = new AppCore({
+    dataDir: options.dataDir,
+    runtime: 'browser',
+    testMode,
+    log: (message) => log(message),
+  });
   await core.start();
   const dispatch = createIpcDispatcher(createIpcHandlers(core), {
     onUnexpectedError: (error, channel) =>
@@ -33,6 +43,9 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
     dispatch,
     rendererDir: options.rendererDir,
     ...(options.port === undefined ? {} : { port: options.port }),
+    ...(testMode.ipcRecordFile !== undefined
+      ? { testOnlyRecordTraffic: trafficRecorder(testMode.ipcRecordFile) }
+      : {}),
   });
   const stopForwarding = forwardCoreEvents(core, (event, payload) =>
     bridge.broadcast(event, payload),
@@ -46,4 +59,12 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
       await bridge.close();
     },
   };
+}
+
+/** TESTS ONLY: appends each bridge frame to `file` as a JSON line {at, direction, frame}. */
+function trafficRecorder(file: string): (direction: 'in' | 'out', frame: string) => void {
+  return (direction, frame) =>
+    appendFileSync(file, `${JSON.stringify({ at: Date.now(), direction, frame })}\n`, {
+      mode: 0o600,
+    });
 }

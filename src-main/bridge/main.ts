@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../core/data-dir.js';
+import { testModeFromEnv } from '../core/test-mode.js';
 import { startBrowserMode } from './browser-mode.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir(),
     rendererDir: values['renderer-dir'] ?? path.resolve(here, '../renderer'),
     port,
+    testMode: testModeFromEnv(),
   });
   process.stdout.write(`Backbone is running in browser mode.\nOpen: ${mode.bridge.url}\n`);
 

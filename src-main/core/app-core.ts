@@ -1,29 +1,46 @@
 /**
- * The app core: plain Node, no Electron. It owns the data directory and (in later issues) the
- * keyring, vault cache and sync engine. Both the Electron main process and the browser bridge
- * host one AppCore and bind the IPC contract to it.
+ * The app core: plain Node, no Electron. It owns the data directory, the session (keys live
+ * here only while unlocked), the embedded server, and the workspace watcher. Both the Electron
+ * main process and the browser bridge host one AppCore and bind the IPC contract to it.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { APP_NAME, APP_VERSION } from './app-info.js';
-import type { AppStatus } from '../../src-shared/ipc/contract.js';
+import type { AppStatus, IpcEvent, IpcEventPayload } from '../../src-shared/ipc/contract.js';
 import { BackboneError } from '../../src-shared/errors.js';
+import { createCoreContext } from './core-context.js';
+import { JoinFlow } from './onboarding/join.js';
+import { ServerManager } from './server/server-manager.js';
+import type { CoreServices } from './services.js';
+import type { Keychain } from './session/keychain.js';
+import { SessionManager } from './session/session-manager.js';
+import { NO_TEST_MODE, type TestMode } from './test-mode.js';
+import { WorkspaceWatcher } from './workspace/workspace-watcher.js';
 
 export interface AppCoreOptions {
   dataDir: string;
   runtime: AppStatus['runtime'];
   /** Version of the runtime's Node.js; defaults to this process's. */
   nodeVersion?: string;
+  /** The OS keychain (Electron safeStorage); absent in browser mode. */
+  keychain?: Keychain;
+  /** Test-only switches (from `testModeFromEnv`, honoured only with NODE_ENV=test). */
+  testMode?: TestMode;
+  /** Diagnostics (never secrets). */
+  log?: (message: string) => void;
 }
 
 export interface AppCoreEvents {
   statusChanged: [AppStatus];
+  /** Any other IPC event for the renderer. */
+  ipc: [IpcEvent, unknown];
 }
 
 export class AppCore extends EventEmitter<AppCoreEvents> {
   readonly dataDir: string;
   readonly runtime: AppStatus['runtime'];
+  readonly services: CoreServices;
   private readonly nodeVersion: string;
   private state: AppStatus['core'] = 'starting';
   private startedAt = new Date();
@@ -33,6 +50,32 @@ export class AppCore extends EventEmitter<AppCoreEvents> {
     this.dataDir = options.dataDir;
     this.runtime = options.runtime;
     this.nodeVersion = options.nodeVersion ?? process.versions.node;
+    const ctx = createCoreContext({
+      dataDir: options.dataDir,
+      runtime: options.runtime,
+      testMode: options.testMode ?? NO_TEST_MODE,
+      ...(options.keychain ? { keychain: options.keychain } : {}),
+      emit: <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) =>
+        this.emit('ipc', event, payload),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    const servers = new ServerManager(ctx);
+    const session = new SessionManager(ctx, servers);
+    const services: CoreServices = {
+      ctx,
+      servers,
+      session,
+      join: new JoinFlow(() => services),
+      watcher: new WorkspaceWatcher(() => services),
+      kitChallenge: undefined,
+    };
+    session.addUnlockedService(services.watcher);
+    session.addUnlockedService(services.join);
+    this.services = services;
+  }
+
+  get session(): SessionManager {
+    return this.services.session;
   }
 
   /** Prepares the data directory (private to the user) and marks the core ready. */
@@ -47,12 +90,16 @@ export class AppCore extends EventEmitter<AppCoreEvents> {
         { cause },
       );
     }
+    await this.services.session.load();
+    await this.services.servers.start();
     this.startedAt = new Date();
     this.setState('ready');
   }
 
   async stop(): Promise<void> {
     this.setState('stopping');
+    await this.services.session.shutdown();
+    await this.services.servers.stop();
   }
 
   status(): AppStatus {

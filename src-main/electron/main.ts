@@ -12,6 +12,8 @@ import { createIpcHandlers, forwardCoreEvents } from '../core/ipc-handlers.js';
 import { APP_ENTRY_URL, handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { hardenSessions } from './hardening.js';
 import { bindIpc, sendEvent } from './ipc-binding.js';
+import { safeStorageKeychain } from './keychain.js';
+import { lockOnSleepAndScreenLock } from './power-lock.js';
 import { WindowStateKeeper } from './window-state.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,8 +70,14 @@ async function main(): Promise<void> {
   hardenSessions();
   handleAppProtocol(RENDERER_DIR);
 
-  const core = new AppCore({ dataDir: app.getPath('userData'), runtime: 'electron' });
+  const core = new AppCore({
+    dataDir: app.getPath('userData'),
+    runtime: 'electron',
+    keychain: safeStorageKeychain(),
+    log: (message) => console.error(message),
+  });
   await core.start();
+  lockOnSleepAndScreenLock(() => void core.session.lock());
   const dispatch = createIpcDispatcher(createIpcHandlers(core), {
     onUnexpectedError: (error, channel) =>
       console.error(`unexpected error on ${channel}: ${error instanceof Error ? error.name : ''}`),

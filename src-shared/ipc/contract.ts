@@ -5,6 +5,48 @@
  * validates every response and event.
  */
 import { z } from 'zod';
+import { emptyRequest, emptyResponse } from './schemas/common.js';
+import {
+  inspectInvitationRequestSchema,
+  importMemberRequestSchema,
+  invitationSummarySchema,
+  memberSchema,
+  membershipLogViewSchema,
+  removeMemberRequestSchema,
+  removeMemberResponseSchema,
+  setPermissionsRequestSchema,
+  workspaceViewSchema,
+} from './schemas/members.js';
+import {
+  chooseServerRequestSchema,
+  confirmEmergencyKitRequestSchema,
+  createIdentityRequestSchema,
+  createWorkspaceRequestSchema,
+  emergencyKitResponseSchema,
+  existingWorkspacesResponseSchema,
+  openWorkspaceRequestSchema,
+  restoreFromKitRequestSchema,
+  signInWithPasswordRequestSchema,
+  startJoinRequestSchema,
+} from './schemas/onboarding.js';
+import { progressEventSchema, sessionStateSchema, unlockRequestSchema } from './schemas/session.js';
+import {
+  changeKdfRequestSchema,
+  changePasswordRequestSchema,
+  changeServerUrlRequestSchema,
+  enablePasswordAccessRequestSchema,
+  revealKitRequestSchema,
+  revealKitResponseSchema,
+  setQuickUnlockRequestSchema,
+  settingsSchema,
+  updateSettingsRequestSchema,
+} from './schemas/settings.js';
+
+export * from './schemas/common.js';
+export * from './schemas/members.js';
+export * from './schemas/onboarding.js';
+export * from './schemas/session.js';
+export * from './schemas/settings.js';
 
 /** What the About/Status screen shows. */
 export const appStatusSchema = z
@@ -26,16 +68,93 @@ export const appStatusSchema = z
   .strict();
 export type AppStatus = z.infer<typeof appStatusSchema>;
 
-const emptyRequest = z.object({}).strict();
-
-/** Request/response channels. */
+/**
+ * Request/response channels. Secrets travel only renderer → core (passwords); the only secret
+ * that travels back is the Emergency Kit's words, when the user asks to see them
+ * (`onboarding.emergencyKit`, `settings.revealEmergencyKit`).
+ */
 export const ipcChannels = {
   'app.status': { request: emptyRequest, response: appStatusSchema },
+
+  // session (src-main/core/session)
+  'session.state': { request: emptyRequest, response: sessionStateSchema },
+  'session.unlock': { request: unlockRequestSchema, response: sessionStateSchema },
+  'session.quickUnlock': { request: emptyRequest, response: sessionStateSchema },
+  'session.lock': { request: emptyRequest, response: sessionStateSchema },
+  /** The user did something: restarts the auto-lock countdown. Cheap. */
+  'session.activity': { request: emptyRequest, response: emptyResponse },
+
+  // first run, new device, restore (src-main/core/onboarding)
+  'onboarding.createIdentity': {
+    request: createIdentityRequestSchema,
+    response: sessionStateSchema,
+  },
+  'onboarding.emergencyKit': { request: emptyRequest, response: emergencyKitResponseSchema },
+  'onboarding.confirmEmergencyKit': {
+    request: confirmEmergencyKitRequestSchema,
+    response: sessionStateSchema,
+  },
+  'onboarding.chooseServer': { request: chooseServerRequestSchema, response: sessionStateSchema },
+  'onboarding.existingWorkspaces': {
+    request: emptyRequest,
+    response: existingWorkspacesResponseSchema,
+  },
+  'onboarding.createWorkspace': {
+    request: createWorkspaceRequestSchema,
+    response: sessionStateSchema,
+  },
+  'onboarding.openWorkspace': { request: openWorkspaceRequestSchema, response: sessionStateSchema },
+  'onboarding.startJoin': { request: startJoinRequestSchema, response: sessionStateSchema },
+  'onboarding.cancelJoin': { request: emptyRequest, response: sessionStateSchema },
+  'onboarding.signInWithPassword': {
+    request: signInWithPasswordRequestSchema,
+    response: sessionStateSchema,
+  },
+  'onboarding.restoreFromKit': {
+    request: restoreFromKitRequestSchema,
+    response: sessionStateSchema,
+  },
+
+  // members of the current workspace (src-main/core/members)
+  'members.workspace': { request: emptyRequest, response: workspaceViewSchema },
+  'members.log': { request: emptyRequest, response: membershipLogViewSchema },
+  'members.inspectInvitation': {
+    request: inspectInvitationRequestSchema,
+    response: invitationSummarySchema,
+  },
+  'members.import': { request: importMemberRequestSchema, response: memberSchema },
+  'members.setPermissions': { request: setPermissionsRequestSchema, response: memberSchema },
+  'members.remove': { request: removeMemberRequestSchema, response: removeMemberResponseSchema },
+  /** Hides the verification-failure warning after the user read it (it comes back if it fails again). */
+  'members.dismissVerificationWarning': { request: emptyRequest, response: sessionStateSchema },
+
+  // settings (src-main/core/settings)
+  'settings.get': { request: emptyRequest, response: settingsSchema },
+  'settings.update': { request: updateSettingsRequestSchema, response: settingsSchema },
+  'settings.changePassword': { request: changePasswordRequestSchema, response: settingsSchema },
+  'settings.changeKdf': { request: changeKdfRequestSchema, response: settingsSchema },
+  'settings.revealEmergencyKit': {
+    request: revealKitRequestSchema,
+    response: revealKitResponseSchema,
+  },
+  'settings.setQuickUnlock': { request: setQuickUnlockRequestSchema, response: settingsSchema },
+  'settings.enablePasswordAccess': {
+    request: enablePasswordAccessRequestSchema,
+    response: settingsSchema,
+  },
+  'settings.changeServerUrl': { request: changeServerUrlRequestSchema, response: settingsSchema },
 } as const;
 
 /** Events pushed from main to the renderer. */
 export const ipcEvents = {
   'app.statusChanged': appStatusSchema,
+  /** Locked, unlocked, onboarding progressed, joined a workspace, verification failed… */
+  'session.changed': sessionStateSchema,
+  /** Progress of a slow operation (Argon2id). */
+  'session.progress': progressEventSchema,
+  /** The workspace's verified membership changed (someone was added, changed, removed). */
+  'members.changed': workspaceViewSchema,
+  'settings.changed': settingsSchema,
 } as const;
 
 export type IpcChannel = keyof typeof ipcChannels;

@@ -1,0 +1,373 @@
+/**
+ * The vault app end to end, in browser mode, with real app cores (separate processes and data
+ * directories) and the first user's embedded server:
+ *
+ *   Alice: first run (weak password refused, strong one, Emergency Kit, embedded server,
+ *          workspace with password access) → imports Bob after comparing his safety number →
+ *          locks (Ctrl+L) and unlocks → membership log → settings (Emergency Kit again, theme)
+ *   Bob:   first run on a remote server (Alice's) → joins with an invitation → moves on by
+ *          himself when Alice adds him
+ *   Carol: a fresh device: Alice signs in with only her password
+ *   Dave:  a fresh device: Alice restores from her Emergency Kit and opens her workspace
+ *
+ * Then Alice's recorded bridge traffic is searched for her key material and tokens (read from
+ * her data directory with her password): none may have reached the renderer; the Emergency Kit
+ * words only in the two answers that show them. A screenshot of each screen goes to
+ * docs/screenshots/.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import QRCode from 'qrcode';
+import {
+  cryptoReady,
+  deriveIdentity,
+  emergencyKitWords,
+  parseKeyfile,
+  toBase64Url,
+  toHex,
+  unlockKeyfile,
+} from '../src-shared/crypto/index.js';
+import { startCore, type Core } from './cores.js';
+
+const PASSWORD = 'orbit lantern cactus violin';
+const BOB_PASSWORD = 'meadow quartz tuba falcon';
+const SHOTS = 'docs/screenshots';
+
+const cores: Core[] = [];
+test.afterAll(async () => {
+  for (const core of cores) await core.stop();
+});
+
+async function core(name: string, record = false): Promise<Core> {
+  const started = await startCore({ name, record });
+  cores.push(started);
+  return started;
+}
+
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return errors;
+}
+
+async function fillNewPassword(page: Page, password: string): Promise<void> {
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Repeat the password', { exact: true }).fill(password);
+}
+
+/** Creates an identity and confirms the Emergency Kit; returns the 24 words. */
+async function firstRun(page: Page, name: string, password: string, shots = false) {
+  await expect(page.getByRole('heading', { name: 'Welcome to Backbone' })).toBeVisible();
+  if (shots) await page.screenshot({ path: `${SHOTS}/onboarding-welcome.png` });
+  await page.getByRole('button', { name: /Create a new identity/ }).click();
+  await page.getByLabel('Your name').fill(name);
+  if (shots) {
+    // A weak password: the meter says so, and the button stays off until the user insists.
+    await fillNewPassword(page, 'password1');
+    await expect(page.getByRole('meter', { name: 'Password strength' })).toHaveAttribute(
+      'aria-valuetext',
+      'Very weak',
+    );
+    await expect(page.getByText('Use this weak password anyway')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Create identity' })).toBeDisabled();
+    await page.screenshot({ path: `${SHOTS}/onboarding-weak-password.png` });
+  }
+  await fillNewPassword(page, password);
+  await expect(page.getByRole('meter', { name: 'Password strength' })).toHaveAttribute(
+    'aria-valuetext',
+    /Strong|Very strong/,
+  );
+  if (shots) await page.screenshot({ path: `${SHOTS}/onboarding-password.png` });
+  await page.getByRole('button', { name: 'Create identity' }).click();
+
+  await expect(page.getByRole('heading', { name: 'Your Emergency Kit' })).toBeVisible({
+    timeout: 30_000,
+  });
+  const words = await page.getByTestId('kit-words').locator('.kit-word').allTextContents();
+  expect(words).toHaveLength(24);
+  if (shots) {
+    await page.screenshot({ path: `${SHOTS}/emergency-kit.png` });
+    await page.emulateMedia({ media: 'print' });
+    await page.screenshot({ path: `${SHOTS}/emergency-kit-print.png` });
+    await page.emulateMedia({ media: 'screen' });
+  }
+  await page.getByRole('button', { name: 'I have written them down' }).click();
+  const labels = await page.locator('label[for^="kit-word-"]').allTextContents();
+  expect(labels).toHaveLength(3);
+  for (const label of labels) {
+    const position = Number(label.replace('Word ', ''));
+    await page.getByLabel(label, { exact: true }).fill(words[position - 1]!);
+  }
+  if (shots) await page.screenshot({ path: `${SHOTS}/emergency-kit-confirm.png` });
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('heading', { name: 'Choose a server' })).toBeVisible();
+  return words;
+}
+
+async function fingerprintOf(page: Page, label: string): Promise<string> {
+  const value = await page.locator(`[aria-label^="${label}: "]`).first().getAttribute('aria-label');
+  return value!.slice(label.length + 2);
+}
+
+test('first run, join by invitation, lock/unlock, new device, restore — and no key reaches the renderer', async ({
+  browser,
+}) => {
+  test.setTimeout(300_000);
+  const alice = await core('alice', true);
+  const bob = await core('bob');
+  const alicePage = await browser.newPage();
+  const bobPage = await browser.newPage();
+  const errors = [...collectErrors(alicePage), ...collectErrors(bobPage)];
+  let aliceWords: string[] = [];
+  let serverUrl = '';
+  let workspaceFingerprint = '';
+
+  await test.step('Alice: first run with the embedded server and a workspace', async () => {
+    await alicePage.goto(alice.url);
+    aliceWords = await firstRun(alicePage, 'Alice', PASSWORD, true);
+    await expect(alicePage.getByLabel(/A server inside this app/)).toBeChecked();
+    await alicePage.screenshot({ path: `${SHOTS}/server-choice.png` });
+    await alicePage.getByRole('button', { name: 'Use the built-in server' }).click();
+
+    await expect(alicePage.getByRole('heading', { name: 'Your workspace' })).toBeVisible({
+      timeout: 30_000,
+    });
+    await expect(alicePage.getByLabel('Your member name')).toHaveValue('alice');
+    await alicePage.getByLabel('Workspace name').fill('Acme');
+    await alicePage.getByLabel('Short id (optional)').fill('acme');
+    await alicePage
+      .getByLabel('Your password (the one you just chose)', { exact: true })
+      .fill(PASSWORD);
+    await alicePage.screenshot({ path: `${SHOTS}/workspace-create.png` });
+    await alicePage.getByRole('button', { name: 'Create workspace' }).click();
+    await expect(alicePage.getByRole('heading', { name: 'Members', exact: true })).toBeVisible({
+      timeout: 60_000,
+    });
+    await expect(alicePage.getByTestId('member-alice')).toContainText('Root');
+    workspaceFingerprint = await fingerprintOf(alicePage, 'Workspace fingerprint');
+    expect(workspaceFingerprint).toMatch(/^\d{5}( \d{5}){11}$/);
+
+    await alicePage.getByRole('button', { name: 'Settings' }).click();
+    serverUrl = (await alicePage.getByTestId('server-url').textContent())!;
+    expect(serverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await expect(alicePage.getByTestId('password-access-on')).toBeVisible();
+  });
+
+  let invitation = '';
+  let bobSafetyNumber = '';
+  await test.step('Bob: first run on Alice’s server, then an invitation', async () => {
+    await bobPage.goto(bob.url);
+    await firstRun(bobPage, 'Bob', BOB_PASSWORD);
+    await bobPage.getByLabel(/A server someone runs/).check();
+    await bobPage.getByLabel('Server address').fill(serverUrl);
+    await bobPage.getByRole('button', { name: 'Connect' }).click();
+    await expect(bobPage.getByRole('heading', { name: 'Your workspace' })).toBeVisible();
+    await bobPage.getByRole('tab', { name: 'Join a workspace' }).click();
+    await expect(bobPage.getByLabel('Your member name')).toHaveValue('bob');
+    await bobPage.getByLabel('Workspace id (optional)').fill('acme');
+    await bobPage
+      .getByLabel(/Workspace fingerprint from the administrator/)
+      .fill(workspaceFingerprint);
+    await bobPage.getByRole('button', { name: 'Make my invitation' }).click();
+    await expect(
+      bobPage.getByRole('heading', { name: 'Ask an administrator to add you' }),
+    ).toBeVisible();
+    invitation = await bobPage.getByTestId('invitation-text').inputValue();
+    expect(invitation).toMatch(/^bbinvite1\./);
+    await expect(bobPage.getByRole('img', { name: 'QR code of your invitation' })).toBeVisible();
+    bobSafetyNumber = await fingerprintOf(bobPage, 'Your safety number');
+    await bobPage.screenshot({ path: `${SHOTS}/join-invitation.png`, fullPage: true });
+  });
+
+  await test.step('Alice: imports Bob after comparing his safety number', async () => {
+    await alicePage.getByRole('button', { name: 'Members', exact: true }).click();
+    // Bob's QR code as an image file (a screenshot he sent): decoded in the renderer.
+    await alicePage.getByTestId('qr-file').setInputFiles({
+      name: 'bob-invitation.png',
+      mimeType: 'image/png',
+      buffer: await QRCode.toBuffer(invitation, { margin: 2, scale: 6 }),
+    });
+    await expect(alicePage.getByLabel('Invitation', { exact: true })).toHaveValue(invitation);
+    await alicePage.getByRole('button', { name: 'Check invitation' }).click();
+    const dialog = alicePage.getByRole('dialog', { name: 'Add bob?' });
+    await expect(dialog).toBeVisible();
+    expect(await fingerprintOf(alicePage, 'Safety number of bob')).toBe(bobSafetyNumber);
+    const add = dialog.getByRole('button', { name: 'Add bob' });
+    await expect(add).toBeDisabled(); // not before the user says they compared
+    await dialog.getByLabel(/I compared the safety number with bob/).check();
+    await alicePage.screenshot({ path: `${SHOTS}/members-import.png` });
+    await add.click();
+    await expect(dialog).toBeHidden();
+    await expect(alicePage.getByTestId('member-bob')).toContainText('Use the store');
+    await alicePage.screenshot({ path: `${SHOTS}/members.png`, fullPage: true });
+  });
+
+  await test.step('Bob: moves on by himself once added', async () => {
+    await expect(bobPage.getByRole('heading', { name: 'Members', exact: true })).toBeVisible({
+      timeout: 30_000,
+    });
+    await expect(bobPage.getByTestId('member-alice')).toBeVisible();
+    await expect(bobPage.getByTestId('member-bob')).toContainText('you');
+    // Not an administrator: no management controls.
+    await expect(bobPage.getByRole('heading', { name: 'Add a member' })).toHaveCount(0);
+  });
+
+  await test.step('Alice: locks with Ctrl+L, a wrong password is refused, unlocks', async () => {
+    await alicePage.keyboard.press('Control+l');
+    await expect(alicePage.getByRole('heading', { name: 'Backbone is locked' })).toBeVisible();
+    await alicePage.screenshot({ path: `${SHOTS}/unlock.png` });
+    await alicePage.getByLabel('Password', { exact: true }).fill('not my password');
+    await alicePage.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await expect(alicePage.getByRole('alert')).toContainText('The password is wrong');
+    await alicePage.screenshot({ path: `${SHOTS}/unlock-wrong-password.png` });
+    await alicePage.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await alicePage.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await expect(alicePage.getByRole('heading', { name: 'Members', exact: true })).toBeVisible();
+  });
+
+  await test.step('Alice: the verified membership log and settings', async () => {
+    await alicePage.getByRole('button', { name: 'Membership log' }).click();
+    await expect(alicePage.getByTestId('log-verified')).toContainText('Verified: 2 entries');
+    await expect(alicePage.getByRole('cell', { name: 'Added bob (STORE_USE)' })).toBeVisible();
+    await alicePage.screenshot({ path: `${SHOTS}/membership-log.png`, fullPage: true });
+
+    await alicePage.getByRole('button', { name: 'Settings' }).click();
+    await expect(alicePage.getByRole('heading', { name: 'Settings' })).toBeVisible();
+    // Browser mode has no OS keychain: the quick-unlock setting is absent, not disabled.
+    await expect(alicePage.getByRole('heading', { name: 'Quick unlock' })).toHaveCount(0);
+    await alicePage.screenshot({ path: `${SHOTS}/settings.png`, fullPage: true });
+    const kit = alicePage.getByRole('region', { name: 'Emergency Kit', exact: true });
+    await kit.getByLabel('Your password', { exact: true }).fill(PASSWORD);
+    await kit.getByRole('button', { name: 'Show Emergency Kit' }).click();
+    await expect(kit.getByTestId('kit-words')).toBeVisible();
+    expect(await kit.locator('.kit-word').allTextContents()).toEqual(aliceWords);
+    await alicePage.screenshot({ path: `${SHOTS}/settings-emergency-kit.png` });
+    await kit.getByRole('button', { name: 'Hide the words' }).click();
+    await alicePage.getByLabel('Dark').click();
+    await expect(alicePage.locator('html')).toHaveAttribute('data-theme', 'dark');
+    await alicePage.getByRole('button', { name: 'Members', exact: true }).click();
+    await alicePage.screenshot({ path: `${SHOTS}/members-dark.png`, fullPage: true });
+    await alicePage.getByRole('button', { name: 'Settings' }).click();
+    await alicePage.getByLabel('Same as the system').click();
+    await expect(alicePage.locator('html')).not.toHaveAttribute('data-theme', /./);
+  });
+
+  await test.step('Carol’s fresh core: Alice signs in with only her password', async () => {
+    await bobPage.close();
+    await bob.stop();
+    const carol = await core('carol');
+    const page = await browser.newPage();
+    errors.push(...collectErrors(page));
+    await page.goto(carol.url);
+    await page.getByRole('button', { name: /Sign in with your password/ }).click();
+    await page.getByLabel('Server address').fill(serverUrl);
+    await page.getByLabel('Workspace id').fill('acme');
+    await page.getByLabel('Member name').fill('alice');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Workspace fingerprint (optional)').fill(workspaceFingerprint);
+    await page.screenshot({ path: `${SHOTS}/sign-in-password.png` });
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Members', exact: true })).toBeVisible({
+      timeout: 60_000,
+    });
+    await expect(page.getByTestId('member-alice')).toContainText('you');
+    await page.close();
+    await carol.stop();
+  });
+
+  await test.step('Dave’s fresh core: Alice restores from her Emergency Kit', async () => {
+    const dave = await core('dave');
+    const page = await browser.newPage();
+    errors.push(...collectErrors(page));
+    await page.goto(dave.url);
+    await page.getByRole('button', { name: /Restore from your Emergency Kit/ }).click();
+    await page.getByLabel('The 24 words').fill(aliceWords.join(' '));
+    await expect(page.getByText('24 of 24 words')).toBeVisible();
+    await page.getByLabel('Your name').fill('Alice');
+    await fillNewPassword(page, 'violet harbor engine puzzle');
+    await page.screenshot({ path: `${SHOTS}/restore.png` });
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await expect(page.getByRole('heading', { name: 'Choose a server' })).toBeVisible({
+      timeout: 30_000,
+    });
+    await page.getByLabel(/A server someone runs/).check();
+    await page.getByLabel('Server address').fill(serverUrl);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByRole('heading', { name: 'You are already a member of' })).toBeVisible();
+    await page.screenshot({ path: `${SHOTS}/workspace-existing.png` });
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect(page.getByRole('heading', { name: 'Members', exact: true })).toBeVisible();
+    await expect(page.getByTestId('member-alice')).toContainText('you');
+    await page.close();
+    await dave.stop();
+  });
+
+  await test.step('no key material of Alice’s ever crossed the bridge', async () => {
+    await cryptoReady();
+    const keyfile = parseKeyfile(
+      await readFile(path.join(alice.dataDir, 'profile', 'keyfile.json'), 'utf8'),
+    );
+    const unlocked = unlockKeyfile(keyfile, PASSWORD, { testOnlyAllowWeakParams: true });
+    const identity = deriveIdentity(unlocked.rootSecret);
+    expect(emergencyKitWords(unlocked.rootSecret)).toEqual(aliceWords);
+    const secrets: Record<string, Uint8Array> = {
+      'root secret': unlocked.rootSecret,
+      'device key': unlocked.deviceSignKeyPair.secretKey.subarray(0, 32),
+      'identity signing key': identity.signKeyPair.secretKey.subarray(0, 32),
+      'identity box key': identity.boxKeyPair.secretKey,
+      'sync master key': identity.syncMasterKey,
+    };
+    const tokens = JSON.parse(
+      await readFile(path.join(alice.dataDir, 'profile', 'tokens.json'), 'utf8'),
+    ) as { tokens: Record<string, { token: string }> };
+    const tokenValues = Object.values(tokens.tokens).map((t) => t.token);
+    expect(tokenValues.length).toBeGreaterThan(0);
+
+    const lines = (await readFile(alice.recordFile!, 'utf8')).trim().split('\n');
+    const frames = lines.map(
+      (line) => JSON.parse(line) as { direction: 'in' | 'out'; frame: string },
+    );
+    expect(frames.length).toBeGreaterThan(50);
+    const traffic = frames.map((f) => f.frame).join('\n');
+    for (const [name, bytes] of Object.entries(secrets)) {
+      for (const text of [
+        toHex(bytes),
+        toBase64Url(bytes),
+        Buffer.from(bytes).toString('base64').replace(/=+$/, ''),
+        Array.from(bytes).join(','),
+      ]) {
+        expect(traffic.includes(text), `${name} found in the IPC traffic`).toBe(false);
+      }
+    }
+    for (const token of tokenValues) expect(traffic.includes(token)).toBe(false);
+
+    // The words travel only in the answers the user asked for.
+    const phrase = aliceWords.slice(0, 6);
+    const channelOf = new Map<number, string>();
+    const carriers = new Set<string>();
+    for (const { direction, frame } of frames) {
+      const parsed = JSON.parse(frame) as { type: string; id?: number; channel?: string };
+      if (direction === 'in' && parsed.type === 'invoke')
+        channelOf.set(parsed.id!, parsed.channel!);
+      if (direction === 'out' && phrase.every((w) => frame.includes(`"${w}"`))) {
+        carriers.add(parsed.type === 'result' ? (channelOf.get(parsed.id!) ?? '?') : parsed.type);
+      }
+    }
+    expect([...carriers].sort()).toEqual([
+      'onboarding.emergencyKit',
+      'settings.revealEmergencyKit',
+    ]);
+    // The renderer sent the password only to the core, never got it back.
+    const out = frames
+      .filter((f) => f.direction === 'out')
+      .map((f) => f.frame)
+      .join('\n');
+    expect(out.includes(PASSWORD)).toBe(false);
+  });
+
+  expect(errors).toEqual([]);
+});

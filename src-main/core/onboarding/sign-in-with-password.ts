@@ -1,0 +1,101 @@
+/**
+ * A new device with only the password (password access, docs/password-access.md): SPAKE2+EE
+ * with the server gives back the keyfile blob (the root secret wrapped under the password); the
+ * core opens it, makes a NEW device key for this machine (so each device can be revoked on its
+ * own), saves a local keyfile under the same password, logs in, and verifies the workspace.
+ *
+ * The SDK's `BackboneClient.fromCredentials` does the same but keeps the root secret inside the
+ * client; the core needs it for its own keyfile (written with Argon2id in a worker), so it runs
+ * the protocol steps itself with the same shared modules.
+ */
+import {
+  cryptoReady,
+  fromUtf8,
+  generateSignKeyPair,
+  parseKeyfile,
+  PWHASH_FLOORS,
+  randomBytes,
+  sodium,
+  type Keyfile,
+} from '../../../src-shared/crypto/index.js';
+import { BackboneError } from '../../../src-shared/errors.js';
+import type { IpcRequest, SessionState } from '../../../src-shared/ipc/contract.js';
+import { passwordLogin } from '../../../src-shared/pake/client.js';
+import { connectNodeWebSocket } from '../../../src-shared/pake/connection.js';
+import { normalizeUsername } from '../../../src-shared/pake/protocol.js';
+import { PASSWORD_ACCESS_PATH, webSocketUrl } from '../../../src-shared/sdk/client.js';
+import type { CoreServices } from '../services.js';
+import { unlockKeyfileOffThread, wipeSecrets } from '../session/keyfile-crypto.js';
+import { saveIdentity } from './save-identity.js';
+import { useWorkspace } from './workspace-setup.js';
+
+export function signInWithPassword(
+  core: CoreServices,
+  request: IpcRequest<'onboarding.signInWithPassword'>,
+): Promise<SessionState> {
+  const { ctx, session, servers } = core;
+  return session.exclusive(async () => {
+    if (await session.hasIdentity()) {
+      throw new BackboneError(
+        'SESSION_WRONG_STATE',
+        'This device already has an identity. Unlock it instead.',
+      );
+    }
+    await cryptoReady();
+    const username = normalizeUsername(request.username);
+    const server = await servers.chooseRemote(request.serverUrl);
+    const floor = PWHASH_FLOORS.localUnlock;
+    const secrets = await session.progress.run(
+      'signIn',
+      'Signing in with your password…',
+      [floor, floor],
+      async () => {
+        const conn = await connectNodeWebSocket(webSocketUrl(server.url, PASSWORD_ACCESS_PATH));
+        const blob = await passwordLogin(conn, {
+          workspace: request.workspaceId,
+          username,
+          password: request.password,
+          serverId: server.serverId,
+          ...(ctx.testMode.weakKdf ? { testOnlyRandom: randomBytes } : {}),
+        });
+        let keyfile: Keyfile;
+        try {
+          keyfile = parseKeyfile(fromUtf8(blob));
+        } finally {
+          sodium().memzero(blob);
+        }
+        const opened = await unlockKeyfileOffThread(keyfile, request.password, {
+          weakKdf: ctx.testMode.weakKdf,
+        });
+        sodium().memzero(opened.key);
+        // The blob's device key is a throwaway: this machine gets its own.
+        sodium().memzero(opened.deviceSignKeyPair.secretKey);
+        return { rootSecret: opened.rootSecret, deviceSignKeyPair: generateSignKeyPair() };
+      },
+    );
+    try {
+      await saveIdentity(ctx, session.progress, 'signIn', secrets, request.password, username);
+    } catch (error) {
+      wipeSecrets(secrets);
+      throw error;
+    }
+    await ctx.appState.update((s) => ({
+      ...s,
+      kitConfirmed: true,
+      passwordAccess: [
+        ...s.passwordAccess,
+        { serverId: server.serverId, workspace: request.workspaceId, username },
+      ],
+    }));
+    await session.adopt(secrets);
+    const ws = await session.verified(async (client) => {
+      await client.authenticate();
+      return client.workspace.get({
+        workspaceId: request.workspaceId,
+        ...(request.expectFingerprint ? { expectFingerprint: request.expectFingerprint } : {}),
+      });
+    });
+    await useWorkspace(core, ws);
+    return session.state();
+  });
+}

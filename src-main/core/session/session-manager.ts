@@ -1,0 +1,359 @@
+/**
+ * The session: whether this device has an identity, whether its keys are in memory, and the SDK
+ * client that uses them. Keys live here only while unlocked; `lock()` closes the client (which
+ * wipes its keys) and wipes the core's own copy. Nothing here ever returns key material to the
+ * IPC layer: `state()` is public facts only.
+ *
+ * Slow work (Argon2id) runs in a worker with progress events (`keyfile-crypto.ts`,
+ * `progress.ts`); the auto-lock countdown is owned here (`auto-lock.ts`).
+ */
+import { cryptoReady, randomBytes, sodium, type KdfKey } from '../../../src-shared/crypto/index.js';
+import { BackboneError, isBackboneError } from '../../../src-shared/errors.js';
+import type { SessionState, VerificationStatus } from '../../../src-shared/ipc/contract.js';
+import { BackboneClient } from '../../../src-shared/sdk/client.js';
+import { VerificationError } from '../../../src-shared/sdk/workspaces.js';
+import { workspaceFingerprint } from '../../../src-shared/workspace/membership-log.js';
+import type { CoreContext } from '../core-context.js';
+import type { ServerManager } from '../server/server-manager.js';
+import { AutoLock, type TimerApi } from './auto-lock.js';
+import {
+  keyfileParams,
+  openKeyfileWithKey,
+  unlockKeyfileOffThread,
+  wipeSecrets,
+  type KeyfileSecrets,
+} from './keyfile-crypto.js';
+import { QuickUnlockStore } from './keychain.js';
+import { ProgressReporter } from './progress.js';
+
+/** Things that run only while unlocked (push channel, join watcher); restarted on changes. */
+export interface UnlockedServices {
+  start(): Promise<void> | void;
+  stop(): void;
+}
+
+/** Did the server serve something that does not verify (fork, rollback, bad signature…)? */
+export function isVerificationFailure(error: unknown): error is BackboneError {
+  return error instanceof VerificationError || isBackboneError(error, 'SERVER_KEY_CHANGED');
+}
+
+export class SessionManager {
+  readonly progress: ProgressReporter;
+  readonly quickUnlockStore: QuickUnlockStore;
+  readonly autoLock: AutoLock;
+  #secrets: KeyfileSecrets | undefined;
+  #client: BackboneClient | undefined;
+  #services: UnlockedServices[] = [];
+  #verifiedAt: string | null = null;
+  #lock: Promise<unknown> = Promise.resolve();
+  #timings = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly servers: ServerManager,
+    timers?: TimerApi,
+  ) {
+    this.progress = new ProgressReporter((event) => ctx.emit('session.progress', event), {
+      get: (key) => this.#timings.get(key),
+      set: (key, ms) => {
+        this.#timings.set(key, ms);
+        void ctx.appState.update((s) => ({ ...s, kdfTimings: { ...s.kdfTimings, [key]: ms } }));
+      },
+    });
+    this.quickUnlockStore = new QuickUnlockStore(ctx.dataDir, ctx.keychain);
+    this.autoLock = new AutoLock(() => void this.lock(), timers);
+  }
+
+  async load(): Promise<void> {
+    const state = await this.ctx.appState.read();
+    for (const [key, ms] of Object.entries(state.kdfTimings)) this.#timings.set(key, ms);
+  }
+
+  /** Services started when keys arrive, stopped on lock. */
+  addUnlockedService(service: UnlockedServices): void {
+    this.#services.push(service);
+  }
+
+  get unlocked(): boolean {
+    return this.#secrets !== undefined;
+  }
+
+  /** One state change at a time (unlock, lock, onboarding steps). */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(task);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async hasIdentity(): Promise<boolean> {
+    const data = await this.ctx.profile.read();
+    return data.identity !== undefined && (await this.ctx.profile.hasKeyfile());
+  }
+
+  async state(): Promise<SessionState> {
+    const [data, app, settings, server] = await Promise.all([
+      this.ctx.profile.read(),
+      this.ctx.appState.read(),
+      this.ctx.settings.read(),
+      this.servers.current(),
+    ]);
+    const hasIdentity = data.identity !== undefined && (await this.ctx.profile.hasKeyfile());
+    let workspace: SessionState['setup']['workspace'] = null;
+    if (data.workspace && data.username && server) {
+      const pin = await this.ctx.store.getWorkspacePin(server.serverId, data.workspace);
+      if (pin) {
+        workspace = {
+          id: data.workspace,
+          displayName: app.workspaceDisplayName ?? data.workspace,
+          username: data.username,
+          fingerprint: workspaceFingerprint(pin.genesisHash),
+        };
+      }
+    }
+    const passwordAccess =
+      workspace !== null &&
+      server !== null &&
+      app.passwordAccess.some(
+        (p) =>
+          p.serverId === server.serverId &&
+          p.workspace === workspace.id &&
+          p.username === workspace.username,
+      );
+    let quickUnlock = false;
+    if (hasIdentity && settings.quickUnlock && this.quickUnlockStore.available) {
+      quickUnlock = await this.quickUnlockStore.enrolledFor(await this.ctx.profile.readKeyfile());
+    }
+    const verification: VerificationStatus = app.verificationFailure
+      ? { ok: false, ...app.verificationFailure }
+      : { ok: true, at: this.#verifiedAt };
+    return {
+      state: !hasIdentity ? 'none' : this.unlocked ? 'unlocked' : 'locked',
+      identity: data.identity
+        ? {
+            address: data.identity.address,
+            safetyNumber: data.identity.safetyNumber,
+            displayName: data.identity.displayName,
+            deviceName: data.identity.deviceName,
+          }
+        : null,
+      setup: {
+        kitConfirmed: app.kitConfirmed,
+        server,
+        workspace,
+        join: this.#joinView,
+      },
+      passwordAccess,
+      quickUnlock,
+      autoLockMinutes: settings.autoLockMinutes,
+      verification,
+    };
+  }
+
+  /** Set by the join flow (public data: invitation text, QR, safety number). */
+  #joinView: SessionState['setup']['join'] = null;
+  setJoinView(view: SessionState['setup']['join']): void {
+    this.#joinView = view;
+  }
+
+  async emitChanged(): Promise<void> {
+    this.ctx.emit('session.changed', await this.state());
+  }
+
+  // --- unlocking -------------------------------------------------------------------------------
+
+  unlock(password: string): Promise<SessionState> {
+    return this.exclusive(async () => {
+      if (!(await this.hasIdentity())) {
+        throw new BackboneError(
+          'SESSION_WRONG_STATE',
+          'There is no identity on this device yet. Create one or restore it first.',
+        );
+      }
+      if (this.unlocked) return this.state();
+      await cryptoReady();
+      const keyfile = await this.ctx.profile.readKeyfile();
+      const opened = await this.progress.run(
+        'unlock',
+        'Checking your password…',
+        [keyfileParams(keyfile)],
+        () => unlockKeyfileOffThread(keyfile, password, { weakKdf: this.ctx.testMode.weakKdf }),
+      );
+      sodium().memzero(opened.key);
+      await this.adopt({
+        rootSecret: opened.rootSecret,
+        deviceSignKeyPair: opened.deviceSignKeyPair,
+      });
+      return this.state();
+    });
+  }
+
+  quickUnlock(): Promise<SessionState> {
+    return this.exclusive(async () => {
+      if (this.unlocked) return this.state();
+      const settings = await this.ctx.settings.read();
+      if (!settings.quickUnlock || !this.quickUnlockStore.available) {
+        throw new BackboneError(
+          'KEYCHAIN_UNAVAILABLE',
+          'Quick unlock is off on this device. Unlock with your password.',
+        );
+      }
+      await cryptoReady();
+      const keyfile = await this.ctx.profile.readKeyfile();
+      const key = await this.quickUnlockStore.key(keyfile);
+      try {
+        await this.adopt(openKeyfileWithKey(keyfile, key));
+      } finally {
+        sodium().memzero(key);
+      }
+      return this.state();
+    });
+  }
+
+  /**
+   * Takes ownership of unlocked keys (the caller must not wipe them): builds the SDK client,
+   * starts auto-lock and the unlocked services. Also used right after creating or restoring.
+   */
+  async adopt(secrets: KeyfileSecrets): Promise<void> {
+    if (this.#secrets && this.#secrets !== secrets) wipeSecrets(this.#secrets);
+    this.#secrets = secrets;
+    await this.rebuildClient();
+    const settings = await this.ctx.settings.read();
+    this.autoLock.start(settings.autoLockMinutes);
+    await this.restartServices();
+    await this.emitChanged();
+  }
+
+  lock(): Promise<SessionState> {
+    return this.exclusive(async () => {
+      this.#lockNow();
+      await this.emitChanged();
+      return this.state();
+    });
+  }
+
+  #lockNow(): void {
+    for (const service of this.#services) service.stop();
+    this.autoLock.stop();
+    this.#client?.close();
+    this.#client = undefined;
+    wipeSecrets(this.#secrets);
+    this.#secrets = undefined;
+    this.#joinView = null;
+  }
+
+  /** The user did something: the auto-lock countdown starts over. */
+  activity(): void {
+    this.autoLock.touch();
+  }
+
+  async restartServices(): Promise<void> {
+    for (const service of this.#services) service.stop();
+    if (!this.unlocked) return;
+    for (const service of this.#services) await service.start();
+  }
+
+  // --- the SDK client --------------------------------------------------------------------------
+
+  /** Recreates the SDK client (after the server or workspace changed). */
+  async rebuildClient(): Promise<void> {
+    this.#client?.close();
+    this.#client = undefined;
+    const secrets = this.#secrets;
+    if (!secrets) return;
+    const data = await this.ctx.profile.read();
+    if (data.server === undefined || data.identity === undefined) return;
+    this.#client = new BackboneClient({
+      server: data.server,
+      ...(data.workspace !== undefined ? { workspace: data.workspace } : {}),
+      ...(data.username !== undefined ? { username: data.username } : {}),
+      privateKey: secrets,
+      deviceCertificate: this.ctx.profile.deviceCertificate(data),
+      device: { name: data.identity.deviceName, platform: process.platform },
+      identity: data.identity.address,
+      displayName: data.identity.displayName,
+      store: this.ctx.store,
+      http: { timeoutMs: 30_000 },
+      ...(this.ctx.testMode.weakKdf
+        ? { testOnly: { weakKdf: true, passwordAccessRandom: randomBytes } }
+        : {}),
+    });
+  }
+
+  /** The SDK client; `SESSION_LOCKED` when locked, `SESSION_WRONG_STATE` before a server is chosen. */
+  client(): BackboneClient {
+    if (!this.unlocked) {
+      throw new BackboneError(
+        'SESSION_LOCKED',
+        'Backbone is locked. Unlock it with your password.',
+      );
+    }
+    if (!this.#client) {
+      throw new BackboneError('SESSION_WRONG_STATE', 'Choose a server first.');
+    }
+    return this.#client;
+  }
+
+  /** Runs `task` with the root secret (onboarding shows the Emergency Kit from it). */
+  withRootSecret<T>(task: (rootSecret: KdfKey) => T): T {
+    if (!this.#secrets) {
+      throw new BackboneError(
+        'SESSION_LOCKED',
+        'Backbone is locked. Unlock it with your password.',
+      );
+    }
+    return task(this.#secrets.rootSecret);
+  }
+
+  /**
+   * Runs a workspace operation and records verification failures (fork, rollback, bad
+   * signature, changed server key) so the UI can warn loudly; the error still reaches the caller.
+   */
+  async verified<T>(task: (client: BackboneClient) => Promise<T>): Promise<T> {
+    const client = this.client();
+    try {
+      const result = await task(client);
+      this.#verifiedAt = new Date().toISOString();
+      return result;
+    } catch (error) {
+      if (isVerificationFailure(error)) {
+        await this.ctx.appState.update((s) => ({
+          ...s,
+          verificationFailure: {
+            code: error.code,
+            message: error.message,
+            at: new Date().toISOString(),
+          },
+        }));
+        await this.emitChanged();
+      }
+      throw error;
+    }
+  }
+
+  async dismissVerificationWarning(): Promise<SessionState> {
+    await this.ctx.appState.update((s) => ({ ...s, verificationFailure: null }));
+    await this.emitChanged();
+    return this.state();
+  }
+
+  /** A bearer token for the push channel (logs in again if the stored one is missing or old). */
+  async token(): Promise<string> {
+    const client = this.client();
+    const data = await this.ctx.profile.read();
+    const address = data.identity?.address;
+    if (!address) throw new BackboneError('SESSION_WRONG_STATE', 'There is no identity yet.');
+    const pin = await client.server();
+    let stored = await this.ctx.store.getToken(pin.serverId, address);
+    if (!stored || Date.parse(stored.expiresAt) < Date.now() + 60_000) {
+      await client.authenticate();
+      stored = await this.ctx.store.getToken(pin.serverId, address);
+    }
+    if (!stored) throw new BackboneError('AUTH_REQUIRED', 'Could not log in to the server.');
+    return stored.token;
+  }
+
+  /** Stops everything (core shutdown). */
+  async shutdown(): Promise<void> {
+    await this.exclusive(async () => this.#lockNow());
+  }
+}

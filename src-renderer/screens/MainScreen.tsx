@@ -1,0 +1,61 @@
+/** Unlocked, with a workspace: the app's sections. (The store browser comes in a later version.) */
+import { useState } from 'react';
+import type { AppStatus } from '../../src-shared/ipc/contract.js';
+import { MembersScreen } from './MembersScreen.js';
+import { MembershipLogScreen } from './MembershipLogScreen.js';
+import { SettingsScreen } from './SettingsScreen.js';
+import { StatusScreen } from './StatusScreen.js';
+
+export type Section = 'members' | 'log' | 'settings' | 'about';
+
+const NAV: Array<{ id: Section; label: string }> = [
+  { id: 'members', label: 'Members' },
+  { id: 'log', label: 'Membership log' },
+  { id: 'settings', label: 'Settings' },
+  { id: 'about', label: 'About' },
+];
+
+export function MainScreen({
+  status,
+  statusError,
+  onRetryStatus,
+}: {
+  status: AppStatus | null;
+  statusError: string | null;
+  onRetryStatus: () => void;
+}) {
+  const [section, setSection] = useState<Section>('members');
+  return (
+    <div className="main-layout">
+      <nav className="sidebar" aria-label="Sections">
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.id}>
+              <button
+                type="button"
+                className={section === item.id ? 'nav-item active' : 'nav-item'}
+                aria-current={section === item.id ? 'page' : undefined}
+                onClick={() => setSection(item.id)}
+              >
+                {item.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="content">
+        {section === 'members' && <MembersScreen />}
+        {section === 'log' && <MembershipLogScreen />}
+        {section === 'settings' && <SettingsScreen onAbout={() => setSection('about')} />}
+        {section === 'about' && (
+          <StatusScreen
+            status={status}
+            loading={!status}
+            error={statusError}
+            onRetry={onRetryStatus}
+          />
+        )}
+      </div>
+    </div>
+  );
+}
