@@ -177,6 +177,53 @@ export function keyfileAssociatedData(keyfile: Pick<Keyfile, 'v' | 'kdf'>): Uint
   return concatBytes(utf8(`${KEYFILE_AD_PREFIX}\n`), utf8(canonicalJson(header)));
 }
 
+/**
+ * Starts a new keyfile under `params`: checks them against the floors and draws a fresh salt.
+ * Argon2id(password, salt, params) then gives the key for `sealKeyfileWithKey`. Callers that run
+ * Argon2id elsewhere (a worker thread) use this pair; `createKeyfile` does both steps itself.
+ */
+export function newKeyfileHeader(
+  params: PwhashParams,
+  options: KeyfileOptions & { random?: RandomSource } = {},
+): { header: Pick<Keyfile, 'v' | 'kdf'>; salt: Uint8Array } {
+  assertParamsAtFloor(params, {
+    purpose: 'localUnlock',
+    testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
+  });
+  const salt = (options.random ?? randomBytes)(PWHASH_SALT_BYTES);
+  const header = {
+    v: KEYFILE_VERSION,
+    kdf: { alg: PWHASH_ALG, ops: params.opslimit, mem: params.memlimit, salt: toBase64Url(salt) },
+  } as const;
+  return { header, salt };
+}
+
+/** Wraps RS and the device seed under an already derived key (see `newKeyfileHeader`). */
+export function sealKeyfileWithKey(
+  header: Pick<Keyfile, 'v' | 'kdf'>,
+  key: Uint8Array,
+  rs: Uint8Array,
+  deviceSeed: Uint8Array,
+  random: RandomSource = randomBytes,
+): Keyfile {
+  const plaintext = concatBytes(rs, deviceSeed);
+  try {
+    const { nonce, ciphertext } = aeadEncryptParts(
+      symmetricKey(Uint8Array.from(key)),
+      plaintext,
+      keyfileAssociatedData(header),
+      random,
+    );
+    return decodeKeyfile({
+      ...header,
+      nonce: toBase64Url(nonce),
+      ct: toBase64Url(ciphertext),
+    }).keyfile;
+  } finally {
+    sodium().memzero(plaintext);
+  }
+}
+
 function wrap(
   password: string | Uint8Array,
   rs: Uint8Array,
@@ -184,33 +231,15 @@ function wrap(
   params: PwhashParams,
   options: KeyfileOptions & { random?: RandomSource },
 ): Keyfile {
-  const random = options.random ?? randomBytes;
-  assertParamsAtFloor(params, {
-    purpose: 'localUnlock',
-    testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
-  });
-  const salt = random(PWHASH_SALT_BYTES);
-  const header = {
-    v: KEYFILE_VERSION,
-    kdf: { alg: PWHASH_ALG, ops: params.opslimit, mem: params.memlimit, salt: toBase64Url(salt) },
-  } as const;
-  const s = sodium();
+  const { header, salt } = newKeyfileHeader(params, options);
   const key = deriveKeyFromPassword(password, salt, params, {
     purpose: 'localUnlock',
     testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
   });
-  const plaintext = concatBytes(rs, deviceSeed);
   try {
-    const { nonce, ciphertext } = aeadEncryptParts(
-      symmetricKey(key),
-      plaintext,
-      keyfileAssociatedData(header),
-      random,
-    );
-    return { ...header, nonce: toBase64Url(nonce), ct: toBase64Url(ciphertext) };
+    return sealKeyfileWithKey(header, key, rs, deviceSeed, options.random);
   } finally {
-    s.memzero(key);
-    s.memzero(plaintext);
+    sodium().memzero(key);
   }
 }
 
@@ -249,14 +278,14 @@ export function createKeyfile(
 }
 
 /**
- * Opens a keyfile with `password`. Throws `KEYFILE_WRONG_PASSWORD` (wrong password or modified
- * file), `KEYFILE_CORRUPT`, `UNSUPPORTED_VERSION` or `CRYPTO_PARAMS_BELOW_FLOOR`.
+ * Step 1 of opening a keyfile: checks its structure, version and Argon2id parameters (below the
+ * floors → refused before any work: anti-downgrade). Returns what Argon2id needs; the derived
+ * key then goes to `openKeyfileWithKey`. `unlockKeyfile` does both steps itself.
  */
-export function unlockKeyfile(
+export function keyfileKdfInput(
   keyfile: Keyfile,
-  password: string | Uint8Array,
   options: KeyfileOptions = {},
-): UnlockedKeyfile {
+): { salt: Uint8Array; params: PwhashParams } {
   const decoded = decodeKeyfile(keyfile);
   try {
     assertParamsAtFloor(decoded.params, {
@@ -274,15 +303,20 @@ export function unlockKeyfile(
     }
     throw cause;
   }
+  return { salt: decoded.salt, params: decoded.params };
+}
+
+/**
+ * Step 2 of opening a keyfile: decrypts it with the derived key (Argon2id of the password, or a
+ * key kept by the OS keychain). Throws `KEYFILE_WRONG_PASSWORD` if it does not open.
+ */
+export function openKeyfileWithKey(keyfile: Keyfile, key: Uint8Array): UnlockedKeyfile {
+  const decoded = decodeKeyfile(keyfile);
   const s = sodium();
-  const key = deriveKeyFromPassword(password, decoded.salt, decoded.params, {
-    purpose: 'localUnlock',
-    testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
-  });
   let plaintext: Uint8Array;
   try {
     plaintext = aeadDecryptParts(
-      symmetricKey(key),
+      symmetricKey(Uint8Array.from(key)),
       decoded.nonce,
       decoded.ct,
       keyfileAssociatedData(decoded.keyfile),
@@ -294,8 +328,6 @@ export function unlockKeyfile(
         '(and Caps Lock); if it is right, restore the keyfile from a backup or use your Emergency Kit.',
       { cause },
     );
-  } finally {
-    s.memzero(key);
   }
   try {
     if (plaintext.length !== PLAINTEXT_BYTES) throw corrupt('wrong content length');
@@ -306,6 +338,27 @@ export function unlockKeyfile(
     return { rootSecret: rs, deviceSignKeyPair };
   } finally {
     s.memzero(plaintext);
+  }
+}
+
+/**
+ * Opens a keyfile with `password`. Throws `KEYFILE_WRONG_PASSWORD` (wrong password or modified
+ * file), `KEYFILE_CORRUPT`, `UNSUPPORTED_VERSION` or `CRYPTO_PARAMS_BELOW_FLOOR`.
+ */
+export function unlockKeyfile(
+  keyfile: Keyfile,
+  password: string | Uint8Array,
+  options: KeyfileOptions = {},
+): UnlockedKeyfile {
+  const { salt, params } = keyfileKdfInput(keyfile, options);
+  const key = deriveKeyFromPassword(password, salt, params, {
+    purpose: 'localUnlock',
+    testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true,
+  });
+  try {
+    return openKeyfileWithKey(keyfile, key);
+  } finally {
+    sodium().memzero(key);
   }
 }
 
