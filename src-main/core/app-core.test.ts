@@ -152,7 +152,9 @@ describe('app core', () => {
 
     const joined = await waitFor(async () => {
       const state = await bob.call('session.state', {});
-      return state.setup.workspace ? state : undefined;
+      // done when the workspace is set and the join view cleared (useWorkspace sets them one
+      // after the other, then announces session.changed; a poll may land in between)
+      return state.setup.workspace && state.setup.join === null ? state : undefined;
     });
     expect(joined.setup.workspace).toMatchObject({
       id: 'acme-core-test',

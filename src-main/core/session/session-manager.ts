@@ -254,29 +254,36 @@ export class SessionManager {
 
   // --- the SDK client --------------------------------------------------------------------------
 
-  /** Recreates the SDK client (after the server or workspace changed). */
+  /**
+   * Recreates the SDK client (after the server or workspace changed). The new client replaces
+   * the old one in one step, after the profile was read, so a request running meanwhile always
+   * finds a client (the old one until the swap).
+   */
   async rebuildClient(): Promise<void> {
-    this.#client?.close();
-    this.#client = undefined;
     const secrets = this.#secrets;
-    if (!secrets) return;
-    const data = await this.ctx.profile.read();
-    if (data.server === undefined || data.identity === undefined) return;
-    this.#client = new BackboneClient({
-      server: data.server,
-      ...(data.workspace !== undefined ? { workspace: data.workspace } : {}),
-      ...(data.username !== undefined ? { username: data.username } : {}),
-      privateKey: secrets,
-      deviceCertificate: this.ctx.profile.deviceCertificate(data),
-      device: { name: data.identity.deviceName, platform: process.platform },
-      identity: data.identity.address,
-      displayName: data.identity.displayName,
-      store: this.ctx.store,
-      http: { timeoutMs: 30_000 },
-      ...(this.ctx.testMode.weakKdf
-        ? { testOnly: { weakKdf: true, passwordAccessRandom: randomBytes } }
-        : {}),
-    });
+    const data = secrets ? await this.ctx.profile.read() : undefined;
+    const previous = this.#client;
+    // Locked while the profile was read: the lock already dropped the client.
+    if (secrets !== this.#secrets) return;
+    this.#client =
+      secrets && data && data.server !== undefined && data.identity !== undefined
+        ? new BackboneClient({
+            server: data.server,
+            ...(data.workspace !== undefined ? { workspace: data.workspace } : {}),
+            ...(data.username !== undefined ? { username: data.username } : {}),
+            privateKey: secrets,
+            deviceCertificate: this.ctx.profile.deviceCertificate(data),
+            device: { name: data.identity.deviceName, platform: process.platform },
+            identity: data.identity.address,
+            displayName: data.identity.displayName,
+            store: this.ctx.store,
+            http: { timeoutMs: 30_000 },
+            ...(this.ctx.testMode.weakKdf
+              ? { testOnly: { weakKdf: true, passwordAccessRandom: randomBytes } }
+              : {}),
+          })
+        : undefined;
+    previous?.close();
   }
 
   /** The SDK client; `SESSION_LOCKED` when locked, `SESSION_WRONG_STATE` before a server is chosen. */
