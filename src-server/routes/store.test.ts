@@ -3,6 +3,8 @@
  * a well-behaved client would not even send), the compare-and-swap race, expiry and the sweeper.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { EVENTS_PATH } from '../../src-shared/api/events.js';
 import { generateSignKeyPair, randomBytes, utf8 } from '../../src-shared/crypto/index.js';
 import { isBackboneError } from '../../src-shared/errors.js';
 import { BackboneClient } from '../../src-shared/sdk/client.js';
@@ -87,6 +89,41 @@ describe.each(backends)('store endpoints ($name)', (backend) => {
     const x = view.entryByToken(pathToken(ctx.namingKey, 'team/x'))!;
     return { ctx, done, view, team, x };
   }
+
+  it('publishes every store change on the push channel', async () => {
+    const { token } = await bob.token.derive({ ttlSeconds: 300, label: 'events test' });
+    const ws = new WebSocket(server.url.replace(/^http/, 'ws') + EVENTS_PATH);
+    const messages: { type: string; event?: { type: string; workspace?: string } }[] = [];
+    const arrived = (predicate: (m: (typeof messages)[number]) => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no such message in time')), 10_000);
+        const check = () => {
+          if (messages.some(predicate)) {
+            clearTimeout(timer);
+            resolve();
+          } else setTimeout(check, 25);
+        };
+        check();
+      });
+    ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    try {
+      ws.send(JSON.stringify({ v: 1, type: 'hello', token }));
+      await arrived((m) => m.type === 'ready');
+      await alice.entry.set('team/pushed', 'hello');
+      await arrived(
+        (m) =>
+          m.type === 'event' &&
+          m.event?.type === 'store.changed' &&
+          m.event.workspace === alice.workspaceId,
+      );
+    } finally {
+      ws.close();
+    }
+  });
 
   it('refuses without STORE_USE, WRITE, DELETE, EJECT or STORE_SHARE', async () => {
     // no STORE_USE: the guard
