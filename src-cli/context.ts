@@ -328,6 +328,16 @@ export class CliContext {
   }
 
   /** An SDK client over the profile (keys are opened only when a command needs them). */
+  /** Runs `task` with a client for this profile and closes the client afterwards. */
+  async withClient<T>(task: (client: BackboneClient) => Promise<T>): Promise<T> {
+    const client = await this.client();
+    try {
+      return await task(client);
+    } finally {
+      client.close();
+    }
+  }
+
   async client(
     overrides: { workspace?: string; username?: string; requireIdentity?: boolean } = {},
   ): Promise<BackboneClient> {

@@ -33,13 +33,10 @@ async function readStdin(): Promise<string> {
 }
 
 async function get(ctx: CliContext, key: string): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const info = await client.entry.info(key);
     ctx.out(info, info.value);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function set(ctx: CliContext, key: string, value: string, flags: { ttl?: string }) {
@@ -48,57 +45,42 @@ async function set(ctx: CliContext, key: string, value: string, flags: { ttl?: s
     throw usage('--ttl takes a number of seconds.');
   }
   const text = value === '-' ? await readStdin() : value;
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const result = await client.entry.set(key, text, ttl === undefined ? {} : { ttl });
     ctx.out(
       result,
       `Stored ${result.key} (version ${result.version}${result.expiresAt ? `, expires ${result.expiresAt}` : ''}).`,
     );
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function remove(ctx: CliContext, key: string): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const result = await client.entry.delete(key);
     ctx.out(result, `Deleted ${result.key}.`);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function search(ctx: CliContext, prefix: string | undefined): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const keys = await client.entry.search(prefix ?? '');
     ctx.out({ keys }, keys);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function grant(ctx: CliContext, key: string, username: string, flags: { access?: string }) {
   const access = parseAccess(flags.access);
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const result = await client.entry.grant(key, username, access ? { access } : {});
     ctx.out({ grant: result }, `Granted ${result.access.join(',')} on ${key} to ${username}.`);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function revoke(ctx: CliContext, key: string, username: string): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const report = await client.entry.revoke(key, username);
     ctx.out({ report }, `Revoked ${username} on ${key}; the value was re-encrypted.`);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export function entryCommand(): Command {

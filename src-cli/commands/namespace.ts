@@ -8,76 +8,58 @@ import { action, type CliContext } from '../context.js';
 import { parseAccess } from './entry.js';
 
 async function create(ctx: CliContext, key: string, flags: { isolated?: boolean }) {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const result = await client.namespace.create(key, { isolated: flags.isolated === true });
     ctx.out(
       result,
       `Created ${result.isolated ? 'isolated ' : ''}folder ${result.key || '(root)'}${result.moved ? ` (${result.moved} moved into it)` : ''}.`,
     );
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function remove(ctx: CliContext, key: string): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const result = await client.namespace.delete(key);
     ctx.out(result, `Deleted folder ${result.key}; its content moved up one level.`);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function grant(ctx: CliContext, key: string, username: string, flags: { access?: string }) {
   const access = parseAccess(flags.access);
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const result = await client.namespace.grant(key, username, access ? { access } : {});
     ctx.out({ grant: result }, `Granted ${result.access.join(',')} on ${key} to ${username}.`);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function revoke(ctx: CliContext, key: string, username: string): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const report = await client.namespace.revoke(key, username);
     ctx.out(
       { report },
       `Revoked ${username} on ${key}; ${report.rotated.length} folder key(s) replaced.`,
     );
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function search(ctx: CliContext, prefix: string | undefined): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const namespaces = await client.namespace.search(prefix ?? '');
     ctx.out(
       { namespaces },
       namespaces.map((n) => (n.isolated ? `${n.key}  (isolated)` : n.key)),
     );
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function list(ctx: CliContext, key: string | undefined): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const listing = await client.namespace.list(key ?? '');
     ctx.out(listing, [
       ...listing.namespaces.map((n) => `${n.path}/`),
       ...listing.entries.map((e) => e.path),
     ]);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export function namespaceCommand(): Command {
