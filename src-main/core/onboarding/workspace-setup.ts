@@ -30,13 +30,15 @@ export async function useWorkspace(
     );
   }
   await core.ctx.profile.update((d) => ({ ...d, workspace: ws.id, username: you.name }));
+  // The client for the workspace first, then the join view goes: whoever sees the join finished
+  // (a poll of session.state) finds a client that already knows its workspace.
+  await core.session.rebuildClient();
   await core.ctx.appState.update((s) => ({
     ...s,
     workspaceDisplayName: ws.displayName,
     join: null,
   }));
   core.session.setJoinView(null);
-  await core.session.rebuildClient();
   await core.session.restartServices();
   if (options.announce !== false) await core.session.emitChanged();
 }
