@@ -29,7 +29,7 @@ import {
 } from '../src-shared/crypto/index.js';
 import { BackboneClient } from '../src-shared/sdk/client.js';
 import type { ClientPrivateKey } from '../src-shared/sdk/keys.js';
-import { StoreView, writeEntry, type StoreChange } from '../src-shared/store/index.js';
+import { fillNamespace } from './fill-store.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LIST_SIZE = 10_000;
@@ -78,41 +78,6 @@ async function startServer(dataDir: string) {
       throw new Error('backbone serve did not start');
     }
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Many new entries in one namespace as a few big changes (model-built, SDK-committed). */
-async function fill(client: BackboneClient, prefix: string, count: number): Promise<void> {
-  const { ctx, done } = await client.storeService.context();
-  const { view } = await client.storeService.records({ none: true });
-  try {
-    for (let start = 0; start < count; start += BATCH) {
-      const change: StoreChange = {
-        v: 1,
-        workspace: view.workspaceId,
-        put: { namespaces: [], grants: [], entries: [] },
-        remove: { namespaces: [], grants: [], entries: [] },
-        expect: [],
-      };
-      const base = new StoreView(view.workspaceId, {
-        namespaces: view.allNamespaces(),
-        grants: view.allGrants(),
-        entries: [],
-      });
-      for (let i = start; i < Math.min(count, start + BATCH); i++) {
-        const write = writeEntry(ctx, base, { path: `${prefix}/e${i}`, value: `value ${i}` });
-        change.put.entries.push(write.record);
-        for (const e of write.change.expect) {
-          if (e.type === 'entry' || change.expect.length === 0) change.expect.push(e);
-          else if (!change.expect.some((x) => x.type === e.type && x.id === e.id)) {
-            change.expect.push(e);
-          }
-        }
-      }
-      await client.storeService.commit({ change });
-    }
-  } finally {
-    await done(false);
   }
 }
 
@@ -212,7 +177,7 @@ export async function run(report: Report): Promise<void> {
 
     report.section(`A namespace of ${LIST_SIZE.toLocaleString('en-US')} entries`);
     await alice.namespace.create('big');
-    await fill(alice, 'big', LIST_SIZE);
+    await fillNamespace(alice, 'big', LIST_SIZE, BATCH);
     const list = await measure(
       'list',
       async () => {
@@ -234,7 +199,7 @@ export async function run(report: Report): Promise<void> {
       `Revocation of a namespace holding ${REVOKE_SIZE.toLocaleString('en-US')} entries`,
     );
     await alice.namespace.create('sub');
-    await fill(alice, 'sub', REVOKE_SIZE);
+    await fillNamespace(alice, 'sub', REVOKE_SIZE, BATCH);
     let round = 0;
     const revoke = await measure(
       'revoke',

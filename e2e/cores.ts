@@ -20,8 +20,14 @@ export interface Core {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startCore(options: { record?: boolean; name: string }): Promise<Core> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `bb-e2e-${options.name}-`));
+export async function startCore(options: {
+  record?: boolean;
+  name: string;
+  /** Start again on the data of a stopped core (stopped with `keepData`). */
+  dataDir?: string;
+}): Promise<Core> {
+  const dataDir =
+    options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), `bb-e2e-${options.name}-`)));
   const recordFile = options.record
     ? path.join(dataDir, '..', `${path.basename(dataDir)}.ipc.jsonl`)
     : undefined;
