@@ -60,6 +60,8 @@ export const ERROR_CODES = [
   'STORE_TAMPERED',
   'STORE_STALE',
   'STORE_EXPIRED',
+  /** Something is already at this path (creating refuses to overwrite). */
+  'STORE_EXISTS',
   // server / HTTP API (HTTP statuses: src-server/http/errors.ts)
   'INVALID_REQUEST',
   'INVALID_JSON',
@@ -99,6 +101,8 @@ export const ERROR_CODES = [
   'SESSION_WRONG_STATE',
   'PASSWORD_TOO_WEAK',
   'KEYCHAIN_UNAVAILABLE',
+  /** The server cannot be reached: reading works from the local copy, changes need the server. */
+  'OFFLINE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -41,12 +41,35 @@ import {
   settingsSchema,
   updateSettingsRequestSchema,
 } from './schemas/settings.js';
+import {
+  connectionStateSchema,
+  copyResponseSchema,
+  createNamespaceRequestSchema,
+  deleteEntryResponseSchema,
+  deleteNamespaceResponseSchema,
+  grantRequestSchema,
+  pathRequestSchema,
+  revealedEntrySchema,
+  revokeRequestSchema,
+  revokeResponseSchema,
+  setEntryRequestSchema,
+  sharingTargetSchema,
+  sharingViewSchema,
+  switchWorkspaceRequestSchema,
+  undoDeleteRequestSchema,
+  vaultChangedEventSchema,
+  vaultEntrySchema,
+  vaultNamespaceSchema,
+  vaultSnapshotSchema,
+  workspaceListSchema,
+} from './schemas/vault.js';
 
 export * from './schemas/common.js';
 export * from './schemas/members.js';
 export * from './schemas/onboarding.js';
 export * from './schemas/session.js';
 export * from './schemas/settings.js';
+export * from './schemas/vault.js';
 
 /** What the About/Status screen shows. */
 export const appStatusSchema = z
@@ -69,9 +92,10 @@ export const appStatusSchema = z
 export type AppStatus = z.infer<typeof appStatusSchema>;
 
 /**
- * Request/response channels. Secrets travel only renderer → core (passwords); the only secret
- * that travels back is the Emergency Kit's words, when the user asks to see them
- * (`onboarding.emergencyKit`, `settings.revealEmergencyKit`).
+ * Request/response channels. Secrets travel only renderer → core (passwords, values typed); the
+ * only secrets that travel back are the Emergency Kit's words and one store value, each when the
+ * user asks to see it (`onboarding.emergencyKit`, `settings.revealEmergencyKit`, `vault.reveal`,
+ * `vault.copy` in browser mode).
  */
 export const ipcChannels = {
   'app.status': { request: emptyRequest, response: appStatusSchema },
@@ -143,6 +167,27 @@ export const ipcChannels = {
     response: settingsSchema,
   },
   'settings.changeServerUrl': { request: changeServerUrlRequestSchema, response: settingsSchema },
+
+  // the encrypted store of the current workspace (src-main/core/vault)
+  /** Everything you can see, without values (from the server, or the local copy when offline). */
+  'vault.snapshot': { request: emptyRequest, response: vaultSnapshotSchema },
+  'vault.reveal': { request: pathRequestSchema, response: revealedEntrySchema },
+  'vault.copy': { request: pathRequestSchema, response: copyResponseSchema },
+  'vault.setEntry': { request: setEntryRequestSchema, response: vaultEntrySchema },
+  'vault.deleteEntry': { request: pathRequestSchema, response: deleteEntryResponseSchema },
+  'vault.undoDelete': { request: undoDeleteRequestSchema, response: vaultEntrySchema },
+  'vault.createNamespace': {
+    request: createNamespaceRequestSchema,
+    response: vaultNamespaceSchema,
+  },
+  'vault.deleteNamespace': { request: pathRequestSchema, response: deleteNamespaceResponseSchema },
+  'vault.sharing': { request: sharingTargetSchema, response: sharingViewSchema },
+  'vault.grant': { request: grantRequestSchema, response: sharingViewSchema },
+  'vault.revoke': { request: revokeRequestSchema, response: revokeResponseSchema },
+  /** Workspaces this identity is a member of (the sidebar). */
+  'vault.workspaces': { request: emptyRequest, response: workspaceListSchema },
+  'vault.switchWorkspace': { request: switchWorkspaceRequestSchema, response: workspaceListSchema },
+  'vault.connection': { request: emptyRequest, response: connectionStateSchema },
 } as const;
 
 /** Events pushed from main to the renderer. */
@@ -155,6 +200,10 @@ export const ipcEvents = {
   /** The workspace's verified membership changed (someone was added, changed, removed). */
   'members.changed': workspaceViewSchema,
   'settings.changed': settingsSchema,
+  /** The store changed: fetch `vault.snapshot` again. */
+  'vault.changed': vaultChangedEventSchema,
+  /** The server became reachable or unreachable (the offline banner). */
+  'vault.connection': connectionStateSchema,
 } as const;
 
 export type IpcChannel = keyof typeof ipcChannels;
