@@ -70,6 +70,7 @@ import {
 import { EntryApi, NamespaceApi, StoreService } from './store-api.js';
 import { TokenApi } from './tokens.js';
 import { UserApi } from './users.js';
+import { VaultApi } from './vault.js';
 import { WorkspaceApi } from './workspaces.js';
 
 /** Path of the password-access WebSocket endpoint. */
@@ -163,6 +164,8 @@ export class BackboneClient {
   readonly namespace: NamespaceApi;
   /** Store plumbing (records, commit, context) for advanced callers and tests. */
   readonly storeService: StoreService;
+  /** The store as an app shows it: one-fetch snapshots, offline copies, sharing (vault.ts). */
+  readonly vault: VaultApi;
   readonly passwordAccess: {
     /** Registers password access for this workspace and username. */
     register(password: string | Uint8Array, options?: { params?: PwhashParams }): Promise<void>;
@@ -227,6 +230,7 @@ export class BackboneClient {
     this.storeService = new StoreService(this.#ctx, this.workspace);
     this.entry = new EntryApi(this.storeService);
     this.namespace = new NamespaceApi(this.storeService);
+    this.vault = new VaultApi(this.#ctx, this.workspace, this.storeService);
     this.passwordAccess = {
       register: (password, opts) => this.#registerPassword('register', password, opts),
       change: (password, opts) => this.#registerPassword('change', password, opts),
@@ -443,6 +447,7 @@ export class BackboneClient {
 
   /** Wipes the keys held in memory. */
   close(): void {
+    this.vault.forget();
     this.#keys?.wipe();
     this.#keys = undefined;
     if (this.#privateKey) {

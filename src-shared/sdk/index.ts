@@ -52,3 +52,15 @@ export {
   type MemberView,
   type VerifiedWorkspace,
 } from './workspaces.js';
+export {
+  STORE_COPY_VERSION,
+  VaultApi,
+  isUnreachable,
+  storeCopySchema,
+  type RevokeOutcome,
+  type SharingInfo,
+  type StoreCopy,
+  type TakenEntry,
+  type VaultListing,
+  type VaultSetOptions,
+} from './vault.js';

@@ -107,6 +107,8 @@ interface OpenedRecords {
 /** The plumbing shared by both groups (exported for tests and benchmarks). */
 export class StoreService {
   readonly #seen = new Map<string, SeenVersions>();
+  /** Store revisions of this client's own recent commits, per workspace (newest last). */
+  readonly #ownRevisions = new Map<string, number[]>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -220,13 +222,26 @@ export class StoreService {
   /** Sends a change set or rotation bundle. */
   async commit(body: Exclude<Commit, null>, workspaceId?: string): Promise<StoreCommitResponse> {
     const id = this.#id(workspaceId);
-    return this.ctx.authorized((token) =>
+    const answer = await this.ctx.authorized((token) =>
       this.ctx.http.request('POST', `/v1/workspaces/${id}/store/commit`, {
         schema: storeCommitResponseSchema,
         body: { v: API_VERSION, ...body },
         token,
       }),
     );
+    const own = this.#ownRevisions.get(id) ?? [];
+    own.push(answer.revision);
+    if (own.length > 100) own.shift();
+    this.#ownRevisions.set(id, own);
+    return answer;
+  }
+
+  /**
+   * True if the store revision was made by one of this client's recent commits (so a
+   * `store.changed` event for it is this client's own change, not someone else's).
+   */
+  isOwnCommit(workspaceId: string, revision: number): boolean {
+    return this.#ownRevisions.get(workspaceId)?.includes(revision) === true;
   }
 
   /**

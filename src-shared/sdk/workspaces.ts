@@ -140,6 +140,11 @@ function invalid(message: string): BackboneError {
 export class WorkspaceApi {
   /** Verified states, per server id and workspace id. */
   readonly #states = new Map<string, MembershipState>();
+  /**
+   * The raw log entries each verified state was made from (kept beside the folded state so an
+   * offline copy can be verified again later; see `rawLog`).
+   */
+  readonly #logs = new WeakMap<MembershipState, readonly unknown[]>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -192,6 +197,7 @@ export class WorkspaceApi {
       throw invalid('The server created another workspace than the one signed here.');
     }
     const id = genesis.state.workspaceId;
+    this.#logs.set(genesis.state, [genesis.entry]);
     await this.ctx.store.setWorkspacePin(server.serverId, id, {
       genesisHash: genesis.state.genesisHash,
       head: { ...genesis.state.head },
@@ -323,6 +329,7 @@ export class WorkspaceApi {
           answer.head.hash === next.head.hash;
         if (!appendedOk)
           throw invalid('The server did not record the entries as they were signed.');
+        this.#remember(next, state, entries);
         this.#states.set(`${server.serverId}/${id}`, next);
         await this.#pin(server.serverId, id, next);
         return next;
@@ -337,7 +344,23 @@ export class WorkspaceApi {
     }
   }
 
+  /**
+   * The raw membership log entries (genesis first) that `state` was verified from, if `state`
+   * came from this client: what an offline copy keeps to verify it again (`verifyLog`) later.
+   */
+  rawLog(state: MembershipState): readonly unknown[] | undefined {
+    return this.#logs.get(state);
+  }
+
   // -------------------------------------------------------------------------------------------
+
+  /** Records the raw entries of `next` = `previous` + `added`. */
+  #remember(next: MembershipState, previous: MembershipState, added: readonly unknown[]): void {
+    const before = this.#logs.get(previous);
+    if (before !== undefined) {
+      this.#logs.set(next, added.length === 0 ? before : [...before, ...added]);
+    }
+  }
 
   #requireId(workspaceId?: string): string {
     const id = workspaceId ?? this.ctx.workspaceId;
@@ -440,6 +463,7 @@ export class WorkspaceApi {
     }
     if (state.workspaceId !== id) throw invalid('The server sent the log of another workspace.');
     this.#checkHead(state, head);
+    this.#logs.set(state, entries);
     return state;
   }
 
@@ -463,6 +487,7 @@ export class WorkspaceApi {
       throw VerificationError.from(error);
     }
     this.#checkHead(state, head);
+    this.#remember(state, cached, entries);
     return state;
   }
 

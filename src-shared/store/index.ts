@@ -111,4 +111,12 @@ export {
   type RotationReport,
 } from './rotation.js';
 export { retokenize, type Retokenization } from './retokenize.js';
+export {
+  ListingMemo,
+  listStore,
+  type ListStoreOptions,
+  type ListedEntry,
+  type ListedNamespace,
+  type StoreListing,
+} from './listing.js';
 export { auditStore, type AuditOptions, type StoreProblem } from './audit.js';
