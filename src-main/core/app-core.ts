@@ -16,6 +16,8 @@ import type { CoreServices } from './services.js';
 import type { Keychain } from './session/keychain.js';
 import { SessionManager } from './session/session-manager.js';
 import { NO_TEST_MODE, type TestMode } from './test-mode.js';
+import type { Clipboard } from './vault/clipboard.js';
+import { VaultService, type VaultServiceOptions } from './vault/vault-service.js';
 import { WorkspaceWatcher } from './workspace/workspace-watcher.js';
 
 export interface AppCoreOptions {
@@ -25,6 +27,10 @@ export interface AppCoreOptions {
   nodeVersion?: string;
   /** The OS keychain (Electron safeStorage); absent in browser mode. */
   keychain?: Keychain;
+  /** The system clipboard (Electron); absent in browser mode (the renderer copies). */
+  clipboard?: Clipboard;
+  /** Vault tuning for tests (undo time, refresh delay, clipboard timers). */
+  vault?: Omit<VaultServiceOptions, 'clipboard'>;
   /** Test-only switches (from `testModeFromEnv`, honoured only with NODE_ENV=test). */
   testMode?: TestMode;
   /** Diagnostics (never secrets). */
@@ -67,8 +73,13 @@ export class AppCore extends EventEmitter<AppCoreEvents> {
       session,
       join: new JoinFlow(() => services),
       watcher: new WorkspaceWatcher(() => services),
+      vault: new VaultService(ctx, () => services, {
+        ...options.vault,
+        ...(options.clipboard ? { clipboard: options.clipboard } : {}),
+      }),
       kitChallenge: undefined,
     };
+    session.addUnlockedService(services.vault);
     session.addUnlockedService(services.watcher);
     session.addUnlockedService(services.join);
     this.services = services;
@@ -98,6 +109,7 @@ export class AppCore extends EventEmitter<AppCoreEvents> {
 
   async stop(): Promise<void> {
     this.setState('stopping');
+    await this.services.vault.flushCache();
     await this.services.session.shutdown();
     await this.services.servers.stop();
   }

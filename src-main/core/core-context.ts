@@ -11,6 +11,7 @@
  *   app-state.json    onboarding progress, server choice, pending join (profile/app-state.ts)
  *   quick-unlock.json the keyfile key sealed by the OS keychain, when enabled (session/keychain.ts)
  *   server/           the embedded server's SQLite database and keys, when it is used
+ *   cache/            the encrypted offline copy of each workspace's store (vault/offline-cache.ts)
  */
 import os from 'node:os';
 import path from 'node:path';

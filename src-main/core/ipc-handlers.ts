@@ -1,7 +1,7 @@
 /**
  * The app core's implementation of every IPC channel and the source of every IPC event.
  * Validation happens in the dispatcher; handlers receive typed, checked requests. Each area of
- * the core (session, onboarding, members, settings) provides its own handler map.
+ * the core (session, onboarding, members, settings, vault) provides its own handler map.
  */
 import type {
   IpcChannel,
@@ -15,6 +15,7 @@ import { memberHandlers } from './members/handlers.js';
 import { onboardingHandlers } from './onboarding/handlers.js';
 import { sessionHandlers } from './session/handlers.js';
 import { settingsHandlers } from './settings/handlers.js';
+import { vaultHandlers } from './vault/handlers.js';
 
 export type IpcHandlers = {
   [C in IpcChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> | IpcResponse<C>;
@@ -29,6 +30,7 @@ export function createIpcHandlers(core: AppCore): IpcHandlers {
     ...onboardingHandlers(core.services),
     ...memberHandlers(core.services),
     ...settingsHandlers(core.services),
+    ...vaultHandlers(core.services),
   };
 }
 

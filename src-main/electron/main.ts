@@ -10,6 +10,7 @@ import { APP_ID } from '../core/app-info.js';
 import { createIpcDispatcher } from '../core/ipc-dispatcher.js';
 import { createIpcHandlers, forwardCoreEvents } from '../core/ipc-handlers.js';
 import { APP_ENTRY_URL, handleAppProtocol, registerAppScheme } from './app-protocol.js';
+import { electronClipboard } from './clipboard.js';
 import { hardenSessions } from './hardening.js';
 import { bindIpc, sendEvent } from './ipc-binding.js';
 import { safeStorageKeychain } from './keychain.js';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     dataDir: app.getPath('userData'),
     runtime: 'electron',
     keychain: safeStorageKeychain(),
+    clipboard: electronClipboard(),
     log: (message) => console.error(message),
   });
   await core.start();

@@ -12,10 +12,11 @@ import type {
   IpcRequest,
   IpcResponse,
 } from '../../../src-shared/ipc/contract.js';
-import { AppCore } from '../app-core.js';
+import { AppCore, type AppCoreOptions } from '../app-core.js';
 import { createIpcDispatcher } from '../ipc-dispatcher.js';
 import { createIpcHandlers, forwardCoreEvents } from '../ipc-handlers.js';
 import type { Keychain } from '../session/keychain.js';
+import type { Clipboard } from '../vault/clipboard.js';
 
 export class IpcFailure extends Error {
   constructor(
@@ -37,7 +38,12 @@ export interface TestCore {
 }
 
 export async function startTestCore(
-  options: { keychain?: Keychain; dataDir?: string } = {},
+  options: {
+    keychain?: Keychain;
+    clipboard?: Clipboard;
+    vault?: AppCoreOptions['vault'];
+    dataDir?: string;
+  } = {},
 ): Promise<TestCore> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'bb-core-')));
   const unexpected: unknown[] = [];
@@ -46,6 +52,8 @@ export async function startTestCore(
     runtime: options.keychain ? 'electron' : 'browser',
     testMode: { weakKdf: true, ipcRecordFile: undefined },
     ...(options.keychain ? { keychain: options.keychain } : {}),
+    ...(options.clipboard ? { clipboard: options.clipboard } : {}),
+    ...(options.vault ? { vault: options.vault } : {}),
   });
   await core.start();
   const dispatch = createIpcDispatcher(createIpcHandlers(core), {

@@ -24,6 +24,11 @@ export interface EventStreamOptions {
   onReady?: () => void;
   /** Something went wrong (already handled by reconnecting); for logs. */
   onError?: (error: unknown) => void;
+  /**
+   * The socket closed (a reconnect follows): its close code (1006 = no close frame, the
+   * connection was cut or never made) and the last socket error, if any.
+   */
+  onClose?: (code: number, error: unknown) => void;
   /** Test hook. */
   minDelayMs?: number;
 }
@@ -80,10 +85,15 @@ export class EventStream {
         }),
       );
     });
+    let lastError: unknown;
     socket.on('message', (data) => this.#message(String(data)));
-    socket.on('error', (error) => this.options.onError?.(error));
-    socket.on('close', () => {
+    socket.on('error', (error) => {
+      lastError = error;
+      this.options.onError?.(error);
+    });
+    socket.on('close', (code) => {
       if (this.#socket === socket) this.#socket = undefined;
+      this.options.onClose?.(code, lastError);
       this.#retry();
     });
   }

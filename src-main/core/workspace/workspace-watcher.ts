@@ -2,11 +2,31 @@
  * While unlocked: follows the current workspace on the server's push channel (a slow poll as a
  * fallback), refetches and verifies its membership log on every hint, and tells the renderer
  * (`members.changed`). A verification failure is recorded by the session (loud warning).
+ * Store and membership hints also go to the vault (`vault.changed`), and the channel's state to
+ * its connection state (connected → online; refused or cut → offline).
  */
 import type { CoreServices } from '../services.js';
 import type { UnlockedServices } from '../session/session-manager.js';
 import { toWorkspaceView } from '../members/workspace-view.js';
+import { isUnreachable } from '../../../src-shared/sdk/vault.js';
 import { EventStream } from './event-stream.js';
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
+
+/** A socket error that means the server cannot be reached (not: a refusal). */
+function isNetworkFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NETWORK_CODES.has(code);
+}
 
 const POLL_MS = 60_000;
 
@@ -23,15 +43,29 @@ export class WorkspaceWatcher implements UnlockedServices {
     const data = await ctx.profile.read();
     if (!data.workspace || !data.server || !session.unlocked) return;
     const workspace = data.workspace;
+    const server = data.server;
+    const { connection } = this.core().vault;
+    const lost = (): void =>
+      connection.offline(`You are offline: the connection to the server at ${server} was lost.`);
     this.#stream = new EventStream({
-      server: data.server,
+      server,
       token: () => session.token(),
       workspaces: [workspace],
       onEvent: (event) => {
-        if (event.workspace === workspace) void this.refresh();
+        if (event.workspace !== workspace) return;
+        void this.refresh();
+        this.core().vault.onServerEvent(event);
       },
-      onReady: () => void this.refresh(),
-      onError: () => undefined,
+      onReady: () => {
+        connection.online();
+        void this.refresh();
+      },
+      onError: (error) => {
+        if (isUnreachable(error)) lost();
+      },
+      onClose: (code, error) => {
+        if (code === 1006 || isNetworkFailure(error)) lost();
+      },
     });
     this.#stream.start();
     this.#timer = setInterval(() => void this.refresh(), POLL_MS);
