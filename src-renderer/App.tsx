@@ -15,6 +15,7 @@ import { useOnboardingStore } from './stores/onboarding-store.js';
 import { useSessionStore } from './stores/session-store.js';
 import { useSettingsStore } from './stores/settings-store.js';
 import { useStatusStore } from './stores/status-store.js';
+import { useVaultStore } from './stores/vault-store.js';
 import { MainScreen } from './screens/MainScreen.js';
 import { UnlockScreen } from './screens/UnlockScreen.js';
 import { CreateIdentityScreen } from './screens/onboarding/CreateIdentityScreen.js';
@@ -78,6 +79,7 @@ export function App({ binding }: { binding: RendererBinding }) {
         setSession(next);
         if (next.state !== 'unlocked') {
           useMembersStore.getState().reset();
+          useVaultStore.getState().reset();
           useSettingsStore.getState().hideKit();
           useOnboardingStore.getState().forgetKit();
         }
@@ -99,6 +101,11 @@ export function App({ binding }: { binding: RendererBinding }) {
   const unlocked = session?.state === 'unlocked';
   const inMain = unlocked && Boolean(session?.setup.workspace) && session.setup.kitConfirmed;
   const [showAbout, setShowAbout] = useState(false);
+  // Locked however it happened (our own lock answer may come before the pushed event): the store
+  // view, its undo offer and a pending clipboard clear do not outlive the session.
+  useEffect(() => {
+    if (!unlocked) useVaultStore.getState().reset();
+  }, [unlocked]);
   useActivityReporter(unlocked);
   useLockShortcut(unlocked, () => void lock());
   useTheme(settings?.theme);

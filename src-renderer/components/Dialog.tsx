@@ -1,5 +1,5 @@
 /** A modal dialog: focus moves in, Tab stays in, Escape closes, focus returns afterwards. */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 export function Dialog({
   title,
@@ -11,6 +11,11 @@ export function Dialog({
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  const titleId = useId();
+  // The latest onClose, so that a parent re-rendering with a new function does not re-run the
+  // effect below (which would move the focus back to the first field on every keystroke).
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const node = ref.current;
@@ -24,7 +29,7 @@ export function Dialog({
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Escape') {
         event.preventDefault();
-        onClose();
+        onCloseRef.current();
       } else if (event.key === 'Tab') {
         const list = focusables();
         if (list.length === 0) return;
@@ -44,18 +49,18 @@ export function Dialog({
       document.removeEventListener('keydown', onKey);
       previous?.focus?.();
     };
-  }, [onClose]);
+  }, []);
   return (
     <div className="backdrop">
       <div
         className="dialog"
         role="dialog"
         aria-modal="true"
-        aria-labelledby="dialog-title"
+        aria-labelledby={titleId}
         ref={ref}
         tabIndex={-1}
       >
-        <h2 id="dialog-title">{title}</h2>
+        <h2 id={titleId}>{title}</h2>
         {children}
       </div>
     </div>

@@ -1,14 +1,16 @@
-/** Unlocked, with a workspace: the app's sections. (The store browser comes in a later version.) */
+/** Unlocked, with a workspace: the app's sections. The store browser is the default. */
 import { useState } from 'react';
 import type { AppStatus } from '../../src-shared/ipc/contract.js';
 import { MembersScreen } from './MembersScreen.js';
 import { MembershipLogScreen } from './MembershipLogScreen.js';
 import { SettingsScreen } from './SettingsScreen.js';
 import { StatusScreen } from './StatusScreen.js';
+import { VaultScreen } from './vault/VaultScreen.js';
 
-export type Section = 'members' | 'log' | 'settings' | 'about';
+export type Section = 'vault' | 'members' | 'log' | 'settings' | 'about';
 
 const NAV: Array<{ id: Section; label: string }> = [
+  { id: 'vault', label: 'Store' },
   { id: 'members', label: 'Members' },
   { id: 'log', label: 'Membership log' },
   { id: 'settings', label: 'Settings' },
@@ -24,7 +26,7 @@ export function MainScreen({
   statusError: string | null;
   onRetryStatus: () => void;
 }) {
-  const [section, setSection] = useState<Section>('members');
+  const [section, setSection] = useState<Section>('vault');
   return (
     <div className="main-layout">
       <nav className="sidebar" aria-label="Sections">
@@ -43,7 +45,8 @@ export function MainScreen({
           ))}
         </ul>
       </nav>
-      <div className="content">
+      <div className={section === 'vault' ? 'content content-vault' : 'content'}>
+        {section === 'vault' && <VaultScreen />}
         {section === 'members' && <MembersScreen />}
         {section === 'log' && <MembershipLogScreen />}
         {section === 'settings' && <SettingsScreen onAbout={() => setSection('about')} />}

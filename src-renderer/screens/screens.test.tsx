@@ -8,7 +8,9 @@ import { useMembersStore } from '../stores/members-store.js';
 import { useOnboardingStore } from '../stores/onboarding-store.js';
 import { useSessionStore } from '../stores/session-store.js';
 import { useSettingsStore } from '../stores/settings-store.js';
+import { useVaultStore } from '../stores/vault-store.js';
 import { FP, fakeIpc, sessionState, type FakeIpc } from '../test/fake-ipc.js';
+import { vaultIpc } from '../test/vault-fixtures.js';
 import { MembersScreen } from './MembersScreen.js';
 import { SettingsScreen } from './SettingsScreen.js';
 import { EmergencyKitScreen } from './onboarding/EmergencyKitScreen.js';
@@ -70,16 +72,21 @@ describe('App picks the screen from the core’s session state', () => {
     expect(await screen.findByRole('heading', { name: heading })).toBeTruthy();
   });
 
-  it('locks with Ctrl+L and follows the pushed state', async () => {
-    const ipc = appIpc();
-    ipc.on('members.workspace', () => new Promise(() => undefined));
+  it('opens on the store, locks with Ctrl+L (forgetting the store view) and follows the pushed state', async () => {
+    const ipc = vaultIpc(appIpc());
     ipc.on('session.lock', () => sessionState({ state: 'locked' }));
     render(<App binding={binding(ipc)} />);
-    await screen.findByRole('heading', { name: 'Members', exact: true } as never);
+    await screen.findByRole('heading', { name: 'Store' });
+    await screen.findByRole('option', { name: 'readme' });
     fireEvent.keyDown(window, { key: 'l', ctrlKey: true });
     expect(await screen.findByRole('heading', { name: 'Backbone is locked' })).toBeTruthy();
     expect(ipc.calls.some((c) => c.channel === 'session.lock')).toBe(true);
+    act(() => ipc.push('session.changed', sessionState({ state: 'locked' })));
+    expect(useVaultStore.getState().snapshot).toBeNull();
     act(() => ipc.push('session.changed', sessionState()));
+    expect(await screen.findByRole('heading', { name: 'Store' })).toBeTruthy();
+    ipc.on('members.workspace', () => new Promise(() => undefined));
+    fireEvent.click(screen.getByRole('button', { name: 'Members' }));
     expect(await screen.findByRole('heading', { name: 'Members' })).toBeTruthy();
   });
 
