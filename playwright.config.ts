@@ -22,6 +22,8 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
+    // A click that cannot happen fails within this, not at the end of a long test.
+    actionTimeout: 30_000,
     viewport: { width: 1100, height: 760 },
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

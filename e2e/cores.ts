@@ -48,7 +48,16 @@ export async function startCore(options: {
   );
   let stdout = '';
   let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  // Kept in test-results/ too, to read after a failure (a core that crashed says why there).
+  await fs.mkdir(path.join(ROOT, 'test-results'), { recursive: true });
+  const log = path.join(ROOT, 'test-results', `core-${options.name}.log`);
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+    void fs.appendFile(log, chunk);
+  });
+  child.on('exit', (code, signal) => {
+    void fs.appendFile(log, `\n[core exited: code ${code}, signal ${signal}]\n`);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no URL within 30 s\n${stderr}`)), 30_000);
     child.stdout!.on('data', (chunk) => {

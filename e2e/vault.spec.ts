@@ -3,16 +3,20 @@
  * directories) and the first user's embedded server:
  *
  *   Alice: first run (weak password refused, strong one, Emergency Kit, embedded server,
- *          workspace with password access) → imports Bob after comparing his safety number →
- *          locks (Ctrl+L) and unlocks → membership log → settings (Emergency Kit again, theme)
+ *          workspace with password access) → folders and entries (search, reveal, copy, delete
+ *          and undo) → imports Bob after comparing his safety number → shares two folders with
+ *          him → revokes one (and is told what Bob can and cannot still see) → writes a new
+ *          value there → locks (Ctrl+L) and unlocks → membership log → settings
  *   Bob:   first run on a remote server (Alice's) → joins with an invitation → moves on by
- *          himself when Alice adds him
+ *          himself when Alice adds him → reads what she shared (live, no reload) → loses the
+ *          revoked folder → reads the other one with the server stopped (offline copy)
  *   Carol: a fresh device: Alice signs in with only her password
  *   Dave:  a fresh device: Alice restores from her Emergency Kit and opens her workspace
  *
  * Then Alice's recorded bridge traffic is searched for her key material and tokens (read from
  * her data directory with her password): none may have reached the renderer; the Emergency Kit
- * words only in the two answers that show them. A screenshot of each screen goes to
+ * words only in the two answers that show them; store values only in the answers to the
+ * reveal/copy she asked for, and values she never revealed not at all. A screenshot of each screen goes to
  * docs/screenshots/.
  */
 import { readFile } from 'node:fs/promises';
@@ -31,6 +35,11 @@ import {
 import { startCore, type Core } from './cores.js';
 
 const PASSWORD = 'orbit lantern cactus violin';
+const DB_PASSWORD = 'db-pass-Kq84-first';
+const DB_PASSWORD_2 = 'db-pass-Zt19-second';
+const WIFI = 'wifi-Hx77-never-revealed';
+const API_KEY = 'api-key-Pm52-ops';
+const BANK_PIN = 'bank-pin-Wd30-isolated';
 const BOB_PASSWORD = 'meadow quartz tuba falcon';
 const SHOTS = 'docs/screenshots';
 
@@ -39,8 +48,8 @@ test.afterAll(async () => {
   for (const core of cores) await core.stop();
 });
 
-async function core(name: string, record = false): Promise<Core> {
-  const started = await startCore({ name, record });
+async function core(name: string, record = false, dataDir?: string): Promise<Core> {
+  const started = await startCore({ name, record, ...(dataDir ? { dataDir } : {}) });
   cores.push(started);
   return started;
 }
@@ -108,6 +117,49 @@ async function firstRun(page: Page, name: string, password: string, shots = fals
   return words;
 }
 
+async function openSection(page: Page, name: 'Store' | 'Members' | 'Settings'): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Sections' })
+    .getByRole('button', { name, exact: true })
+    .click();
+}
+
+/** Selects a folder in the store's folder tree. */
+async function openFolder(page: Page, name: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Folders' })
+    .getByRole('button', { name, exact: true })
+    .click();
+}
+
+async function newEntry(page: Page, name: string, value: string): Promise<void> {
+  await page.getByRole('button', { name: 'New entry' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New entry' });
+  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByLabel('Value').fill(value);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('option', { name: name.split('/').at(-1) })).toBeVisible();
+}
+
+async function newFolder(page: Page, name: string, isolated = false): Promise<void> {
+  await page.getByRole('button', { name: 'New folder' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New folder' });
+  await dialog.getByLabel('Name').fill(name);
+  if (isolated) await dialog.getByLabel(/^Isolated/).check();
+  await dialog.getByRole('button', { name: 'Create folder' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+/** Selects an entry of the current folder and reveals its value. */
+async function reveal(page: Page, name: string): Promise<string> {
+  await page.getByRole('option', { name }).click();
+  const view = page.getByRole('region', { name: new RegExp(`(^|/)${name}$`) });
+  await view.getByRole('button', { name: 'Reveal' }).click();
+  const value = (await view.getByTestId('entry-value').textContent()) ?? '';
+  return value;
+}
+
 async function fingerprintOf(page: Page, label: string): Promise<string> {
   const value = await page.locator(`[aria-label^="${label}: "]`).first().getAttribute('aria-label');
   return value!.slice(label.length + 2);
@@ -116,8 +168,8 @@ async function fingerprintOf(page: Page, label: string): Promise<string> {
 test('first run, join by invitation, lock/unlock, new device, restore — and no key reaches the renderer', async ({
   browser,
 }) => {
-  test.setTimeout(300_000);
-  const alice = await core('alice', true);
+  test.setTimeout(540_000);
+  let alice = await core('alice', true);
   const bob = await core('bob');
   const alicePage = await browser.newPage();
   const bobPage = await browser.newPage();
@@ -144,9 +196,13 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
       .fill(PASSWORD);
     await alicePage.screenshot({ path: `${SHOTS}/workspace-create.png` });
     await alicePage.getByRole('button', { name: 'Create workspace' }).click();
-    await expect(alicePage.getByRole('heading', { name: 'Members', exact: true })).toBeVisible({
+    // The app opens on the store; the workspace has none yet (Alice, ROOT, makes it).
+    await expect(alicePage.getByRole('button', { name: 'Create the first entry' })).toBeVisible({
       timeout: 60_000,
     });
+    await alicePage.screenshot({ path: `${SHOTS}/vault-empty.png` });
+    await openSection(alicePage, 'Members');
+    await expect(alicePage.getByRole('heading', { name: 'Members', exact: true })).toBeVisible();
     await expect(alicePage.getByTestId('member-alice')).toContainText('Root');
     workspaceFingerprint = await fingerprintOf(alicePage, 'Workspace fingerprint');
     expect(workspaceFingerprint).toMatch(/^\d{5}( \d{5}){11}$/);
@@ -155,6 +211,70 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
     serverUrl = (await alicePage.getByTestId('server-url').textContent())!;
     expect(serverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await expect(alicePage.getByTestId('password-access-on')).toBeVisible();
+  });
+
+  await test.step('Alice: folders and entries; search, reveal, copy, delete and undo', async () => {
+    await openSection(alicePage, 'Store');
+    await alicePage.getByRole('button', { name: 'Create the first entry' }).click();
+    const first = alicePage.getByRole('dialog', { name: 'New entry' });
+    await first.getByLabel('Name').fill('welcome');
+    await first.getByLabel('Value').fill('Read me first');
+    await first.getByRole('button', { name: 'Save' }).click();
+    await expect(first).toBeHidden();
+    await expect(alicePage.getByRole('option', { name: 'welcome' })).toBeVisible();
+
+    for (const [folder, isolated] of [
+      ['team', false],
+      ['ops', false],
+      ['personal', true],
+    ] as const) {
+      await openFolder(alicePage, 'Root');
+      await newFolder(alicePage, folder, isolated);
+    }
+    await openFolder(alicePage, 'team');
+    await newEntry(alicePage, 'db-password', DB_PASSWORD);
+    await newEntry(alicePage, 'wifi', WIFI);
+    await openFolder(alicePage, 'ops');
+    await newEntry(alicePage, 'api-key', API_KEY);
+    await openFolder(alicePage, 'personal (isolated)');
+    await newEntry(alicePage, 'bank-pin', BANK_PIN);
+
+    await openFolder(alicePage, 'team');
+    expect(await reveal(alicePage, 'db-password')).toBe(DB_PASSWORD);
+    await expect(alicePage.getByText('last changed by alice', { exact: false })).toBeVisible();
+    await alicePage.screenshot({ path: `${SHOTS}/vault.png` });
+    const view = alicePage.getByRole('region', { name: 'team/db-password' });
+    await view.getByRole('button', { name: 'Hide', exact: true }).click();
+    await expect(view.getByTestId('entry-value')).toHaveCount(0);
+
+    // Copy (browser mode: the renderer writes the clipboard and clears it later).
+    await alicePage.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await view.getByRole('button', { name: 'Copy' }).click();
+    await expect(alicePage.getByTestId('copy-toast')).toContainText('Copied — clears in');
+    expect(await alicePage.evaluate(() => navigator.clipboard.readText())).toBe(DB_PASSWORD);
+
+    // Search across the workspace, as you type.
+    await alicePage.keyboard.press('/');
+    await expect(alicePage.getByLabel('Search entries')).toBeFocused();
+    await alicePage.keyboard.type('pin');
+    await expect(alicePage.getByRole('listbox', { name: 'Search results' })).toBeVisible();
+    await expect(alicePage.getByRole('option')).toHaveCount(1);
+    await expect(alicePage.getByRole('option', { name: /bank-pin/ })).toBeVisible();
+    await alicePage.screenshot({ path: `${SHOTS}/vault-search.png` });
+    await alicePage.keyboard.press('Escape');
+
+    // Delete, then undo.
+    await openFolder(alicePage, 'team');
+    await alicePage.getByRole('option', { name: 'wifi' }).click();
+    await alicePage
+      .getByRole('region', { name: 'team/wifi' })
+      .getByRole('button', { name: 'Delete', exact: true })
+      .click();
+    await expect(alicePage.getByRole('option', { name: 'wifi' })).toHaveCount(0);
+    await expect(alicePage.getByTestId('undo-toast')).toBeVisible();
+    await alicePage.screenshot({ path: `${SHOTS}/vault-undo.png` });
+    await alicePage.getByTestId('undo-toast').getByRole('button', { name: 'Undo' }).click();
+    await expect(alicePage.getByRole('option', { name: 'wifi' })).toBeVisible();
   });
 
   let invitation = '';
@@ -207,13 +327,73 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
   });
 
   await test.step('Bob: moves on by himself once added', async () => {
-    await expect(bobPage.getByRole('heading', { name: 'Members', exact: true })).toBeVisible({
+    await expect(bobPage.getByRole('navigation', { name: 'Sections' })).toBeVisible({
       timeout: 30_000,
     });
+    await openSection(bobPage, 'Members');
+    await expect(bobPage.getByRole('heading', { name: 'Members', exact: true })).toBeVisible();
     await expect(bobPage.getByTestId('member-alice')).toBeVisible();
     await expect(bobPage.getByTestId('member-bob')).toContainText('you');
     // Not an administrator: no management controls.
     await expect(bobPage.getByRole('heading', { name: 'Add a member' })).toHaveCount(0);
+  });
+
+  await test.step('Alice shares two folders; Bob reads them without a reload', async () => {
+    await openSection(bobPage, 'Store');
+    await openSection(alicePage, 'Store');
+    for (const folder of ['team', 'ops']) {
+      await openFolder(alicePage, folder);
+      await alicePage.getByRole('button', { name: 'Share folder' }).click();
+      const dialog = alicePage.getByRole('dialog', { name: `Share ${folder}` });
+      await dialog.getByLabel('Member').selectOption('bob');
+      await dialog.getByLabel('Read', { exact: true }).check();
+      await dialog.getByRole('button', { name: 'Grant' }).click();
+      await expect(dialog.getByTestId('grant-bob')).toBeVisible();
+      if (folder === 'team') await alicePage.screenshot({ path: `${SHOTS}/sharing.png` });
+      await alicePage.keyboard.press('Escape');
+      await expect(dialog).toBeHidden();
+    }
+    // Bob's app follows the push channel: the folders appear by themselves.
+    await openFolder(bobPage, 'team');
+    expect(await reveal(bobPage, 'db-password')).toBe(DB_PASSWORD);
+    await expect(bobPage.getByRole('button', { name: /^personal/ })).toHaveCount(0);
+    await bobPage.screenshot({ path: `${SHOTS}/vault-shared.png` });
+  });
+
+  await test.step('Alice revokes team from Bob; he cannot read what she writes next', async () => {
+    await openFolder(alicePage, 'team');
+    await alicePage.getByRole('button', { name: 'Share folder' }).click();
+    const dialog = alicePage.getByRole('dialog', { name: 'Share team' });
+    await dialog.getByRole('button', { name: 'Revoke bob', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Revoke bob', exact: true }).click();
+    const result = dialog.getByTestId('revoke-result');
+    await expect(result).toContainText('What bob can no longer do');
+    await expect(result).toContainText('What bob can still see');
+    await expect(dialog.getByTestId('grant-bob')).toHaveCount(0);
+    await alicePage.screenshot({ path: `${SHOTS}/revoke.png` });
+    await alicePage.keyboard.press('Escape');
+
+    await alicePage.getByRole('option', { name: 'db-password' }).click();
+    await alicePage
+      .getByRole('region', { name: 'team/db-password' })
+      .getByRole('button', { name: 'Edit' })
+      .click();
+    const edit = alicePage.getByRole('dialog', { name: 'Edit entry' });
+    await edit.getByLabel('Value').fill(DB_PASSWORD_2);
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expect(edit).toBeHidden();
+
+    // Bob: the folder is gone from his view, and the new value is nowhere he can reach.
+    await expect(bobPage.getByRole('button', { name: /^team/ })).toHaveCount(0, {
+      timeout: 30_000,
+    });
+    await bobPage.getByLabel('Search entries').fill('db-password');
+    await expect(
+      bobPage.getByRole('heading', { name: 'No entries match “db-password”' }),
+    ).toBeVisible();
+    await bobPage.keyboard.press('Escape');
+    await openFolder(bobPage, 'ops');
+    expect(await reveal(bobPage, 'api-key')).toBe(API_KEY);
   });
 
   await test.step('Alice: locks with Ctrl+L, a wrong password is refused, unlocks', async () => {
@@ -226,7 +406,9 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
     await alicePage.screenshot({ path: `${SHOTS}/unlock-wrong-password.png` });
     await alicePage.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await alicePage.getByRole('button', { name: 'Unlock', exact: true }).click();
-    await expect(alicePage.getByRole('heading', { name: 'Members', exact: true })).toBeVisible();
+    await expect(alicePage.getByRole('navigation', { name: 'Folders' })).toBeVisible();
+    await openFolder(alicePage, 'team');
+    await expect(alicePage.getByRole('option', { name: 'db-password' })).toBeVisible();
   });
 
   await test.step('Alice: the verified membership log and settings', async () => {
@@ -256,6 +438,26 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
     await expect(alicePage.locator('html')).not.toHaveAttribute('data-theme', /./);
   });
 
+  await test.step('the server stops: Bob still reads from the copy on his device', async () => {
+    // Alice's core runs the server; stop it (keeping its data) and start it again afterwards.
+    await alice.stop({ keepData: true });
+    await expect(bobPage.getByTestId('offline-banner')).toBeVisible({ timeout: 30_000 });
+    await openFolder(bobPage, 'ops');
+    expect(await reveal(bobPage, 'api-key')).toBe(API_KEY);
+    await expect(bobPage.getByRole('button', { name: 'New entry' })).toBeDisabled();
+    await bobPage.screenshot({ path: `${SHOTS}/vault-offline.png` });
+
+    alice = await core('alice', true, alice.dataDir);
+    await alicePage.goto(alice.url);
+    await alicePage.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await alicePage.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await expect(alicePage.getByRole('navigation', { name: 'Folders' })).toBeVisible({
+      timeout: 30_000,
+    });
+    // Bob's app notices the server is back.
+    await expect(bobPage.getByTestId('offline-banner')).toBeHidden({ timeout: 60_000 });
+  });
+
   await test.step('Carol’s fresh core: Alice signs in with only her password', async () => {
     await bobPage.close();
     await bob.stop();
@@ -271,9 +473,13 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
     await page.getByLabel('Workspace fingerprint (optional)').fill(workspaceFingerprint);
     await page.screenshot({ path: `${SHOTS}/sign-in-password.png` });
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('heading', { name: 'Members', exact: true })).toBeVisible({
+    await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible({
       timeout: 60_000,
     });
+    // Her whole store, on a device that never had it.
+    await openFolder(page, 'team');
+    expect(await reveal(page, 'db-password')).toBe(DB_PASSWORD_2);
+    await openSection(page, 'Members');
     await expect(page.getByTestId('member-alice')).toContainText('you');
     await page.close();
     await carol.stop();
@@ -300,6 +506,8 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
     await expect(page.getByRole('heading', { name: 'You are already a member of' })).toBeVisible();
     await page.screenshot({ path: `${SHOTS}/workspace-existing.png` });
     await page.getByRole('button', { name: 'Open' }).click();
+    await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible();
+    await openSection(page, 'Members');
     await expect(page.getByRole('heading', { name: 'Members', exact: true })).toBeVisible();
     await expect(page.getByTestId('member-alice')).toContainText('you');
     await page.close();
@@ -367,6 +575,31 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
       .map((f) => f.frame)
       .join('\n');
     expect(out.includes(PASSWORD)).toBe(false);
+
+    // Store values: the one she revealed and copied only in those answers; the ones she only
+    // typed (or that Bob read) never came back to her renderer.
+    const valueCarriers = new Set<string>();
+    for (const { direction, frame } of frames) {
+      const parsed = JSON.parse(frame) as { type: string; id?: number; channel?: string };
+      if (direction === 'in' && parsed.type === 'invoke')
+        channelOf.set(parsed.id!, parsed.channel!);
+      if (direction === 'out' && frame.includes(DB_PASSWORD)) {
+        valueCarriers.add(
+          parsed.type === 'result' ? (channelOf.get(parsed.id!) ?? '?') : parsed.type,
+        );
+      }
+    }
+    expect([...valueCarriers].sort()).toEqual(['vault.copy', 'vault.reveal']);
+    const inbound = frames
+      .filter((f) => f.direction === 'in')
+      .map((f) => f.frame)
+      .join('\n');
+    for (const value of [DB_PASSWORD_2, WIFI, API_KEY, BANK_PIN]) {
+      // She typed it (so the recording would have caught it going back)…
+      expect(inbound.includes(value), `${value} not in the recorded requests`).toBe(true);
+      // …and it never came back.
+      expect(out.includes(value), `${value} reached the renderer`).toBe(false);
+    }
   });
 
   expect(errors).toEqual([]);
