@@ -8,7 +8,12 @@ import { cryptoReady } from '../../src-shared/crypto/index.js';
 import { MaliciousProxy } from '../../src-shared/sdk/test/malicious-proxy.js';
 import { startSdkTestServer, type SdkTestServer } from '../../src-shared/sdk/test/server.js';
 import type { Keychain } from './session/keychain.js';
-import { startTestCore, STRONG_PASSWORD, type TestCore } from './test/core-harness.js';
+import {
+  onboardTestCore,
+  startTestCore,
+  STRONG_PASSWORD,
+  type TestCore,
+} from './test/core-harness.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -22,21 +27,12 @@ async function onboard(
   core: TestCore,
   server: { mode: 'embedded' } | { mode: 'remote'; url: string },
 ) {
-  await core.call('onboarding.createIdentity', {
+  await onboardTestCore(core, {
     displayName: 'Ada',
-    password: STRONG_PASSWORD,
-    acceptWeak: false,
+    server,
+    workspace: { displayName: 'Home', workspaceId: 'home-space', username: 'ada' },
   });
-  const kit = await core.call('onboarding.emergencyKit', {});
-  await core.call('onboarding.confirmEmergencyKit', {
-    answers: kit.confirm.map((position) => ({ position, word: kit.words[position - 1]! })),
-  });
-  await core.call('onboarding.chooseServer', server);
-  return core.call('onboarding.createWorkspace', {
-    displayName: 'Home',
-    workspaceId: 'home-space',
-    username: 'ada',
-  });
+  return core.call('session.state', {});
 }
 
 /** A keychain that "encrypts" by reversing and tagging (enough to test the plumbing). */

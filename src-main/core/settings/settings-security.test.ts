@@ -7,7 +7,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoReady } from '../../../src-shared/crypto/index.js';
 import { startSdkTestServer, type SdkTestServer } from '../../../src-shared/sdk/test/server.js';
-import { startTestCore, STRONG_PASSWORD, type TestCore } from '../test/core-harness.js';
+import {
+  onboardTestCore,
+  startTestCore,
+  STRONG_PASSWORD,
+  type TestCore,
+} from '../test/core-harness.js';
 
 let server: SdkTestServer;
 let other: SdkTestServer;
@@ -24,20 +29,10 @@ beforeAll(async () => {
   await cryptoReady();
   [server, other] = await Promise.all([startSdkTestServer(), startSdkTestServer()]);
   core = await startTestCore();
-  await core.call('onboarding.createIdentity', {
+  await onboardTestCore(core, {
     displayName: 'Ada',
-    password: STRONG_PASSWORD,
-    acceptWeak: false,
-  });
-  const kit = await core.call('onboarding.emergencyKit', {});
-  await core.call('onboarding.confirmEmergencyKit', {
-    answers: kit.confirm.map((position) => ({ position, word: kit.words[position - 1]! })),
-  });
-  await core.call('onboarding.chooseServer', { mode: 'remote', url: server.url });
-  await core.call('onboarding.createWorkspace', {
-    displayName: 'Home',
-    workspaceId: 'home-settings',
-    username: 'ada',
+    server: { mode: 'remote', url: server.url },
+    workspace: { displayName: 'Home', workspaceId: 'home-settings', username: 'ada' },
   });
 }, 60_000);
 

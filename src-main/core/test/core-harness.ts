@@ -43,6 +43,8 @@ export async function startTestCore(
     clipboard?: Clipboard;
     vault?: AppCoreOptions['vault'];
     dataDir?: string;
+    /** Argon2id at the real floor instead of the test-only cheap parameters (benchmarks). */
+    realKdf?: boolean;
   } = {},
 ): Promise<TestCore> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'bb-core-')));
@@ -50,7 +52,7 @@ export async function startTestCore(
   const core = new AppCore({
     dataDir,
     runtime: options.keychain ? 'electron' : 'browser',
-    testMode: { weakKdf: true, ipcRecordFile: undefined },
+    testMode: { weakKdf: options.realKdf !== true, ipcRecordFile: undefined },
     ...(options.keychain ? { keychain: options.keychain } : {}),
     ...(options.clipboard ? { clipboard: options.clipboard } : {}),
     ...(options.vault ? { vault: options.vault } : {}),
@@ -98,3 +100,29 @@ export async function startTestCore(
 }
 
 export const STRONG_PASSWORD = 'orbit lantern cactus violin';
+
+/**
+ * First run through the IPC: an identity under `password`, the Emergency Kit confirmed, the
+ * server chosen, and — with `workspace` — a new workspace created.
+ */
+export async function onboardTestCore(
+  core: TestCore,
+  options: {
+    displayName: string;
+    server: { mode: 'embedded' } | { mode: 'remote'; url: string };
+    workspace?: { displayName: string; workspaceId: string; username: string };
+    password?: string;
+  },
+): Promise<void> {
+  await core.call('onboarding.createIdentity', {
+    displayName: options.displayName,
+    password: options.password ?? STRONG_PASSWORD,
+    acceptWeak: false,
+  });
+  const kit = await core.call('onboarding.emergencyKit', {});
+  await core.call('onboarding.confirmEmergencyKit', {
+    answers: kit.confirm.map((position) => ({ position, word: kit.words[position - 1]! })),
+  });
+  await core.call('onboarding.chooseServer', options.server);
+  if (options.workspace) await core.call('onboarding.createWorkspace', options.workspace);
+}

@@ -14,7 +14,12 @@ import {
   utf8,
 } from '../../../src-shared/crypto/index.js';
 import { startSdkTestServer, type SdkTestServer } from '../../../src-shared/sdk/test/server.js';
-import { startTestCore, STRONG_PASSWORD, type TestCore } from '../test/core-harness.js';
+import {
+  onboardTestCore,
+  startTestCore,
+  STRONG_PASSWORD,
+  type TestCore,
+} from '../test/core-harness.js';
 import { deriveCacheKey, type CacheOwner } from './offline-cache.js';
 
 let server: SdkTestServer;
@@ -26,20 +31,10 @@ beforeAll(async () => {
   server = await startSdkTestServer();
   core = await startTestCore({ vault: { refreshDelayMs: 50 } });
   core.core.services.ctx.log = (message) => logs.push(message);
-  await core.call('onboarding.createIdentity', {
+  await onboardTestCore(core, {
     displayName: 'Dana',
-    password: STRONG_PASSWORD,
-    acceptWeak: false,
-  });
-  const kit = await core.call('onboarding.emergencyKit', {});
-  await core.call('onboarding.confirmEmergencyKit', {
-    answers: kit.confirm.map((position) => ({ position, word: kit.words[position - 1]! })),
-  });
-  await core.call('onboarding.chooseServer', { mode: 'remote', url: server.url });
-  await core.call('onboarding.createWorkspace', {
-    displayName: 'Offline test',
-    workspaceId: 'vault-offline-test',
-    username: 'dana',
+    server: { mode: 'remote', url: server.url },
+    workspace: { displayName: 'Offline test', workspaceId: 'vault-offline-test', username: 'dana' },
   });
 }, 60_000);
 

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoReady } from '../../../src-shared/crypto/index.js';
 import type { IpcEvent } from '../../../src-shared/ipc/contract.js';
 import { startSdkTestServer, type SdkTestServer } from '../../../src-shared/sdk/test/server.js';
-import { startTestCore, STRONG_PASSWORD, type TestCore } from '../test/core-harness.js';
+import {
+  onboardTestCore,
+  startTestCore,
+  STRONG_PASSWORD,
+  type TestCore,
+} from '../test/core-harness.js';
 import type { Clipboard } from './clipboard.js';
 
 let server: SdkTestServer;
@@ -46,16 +51,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, m
 }
 
 async function onboard(core: TestCore, name: string): Promise<void> {
-  await core.call('onboarding.createIdentity', {
-    displayName: name,
-    password: STRONG_PASSWORD,
-    acceptWeak: false,
-  });
-  const kit = await core.call('onboarding.emergencyKit', {});
-  await core.call('onboarding.confirmEmergencyKit', {
-    answers: kit.confirm.map((position) => ({ position, word: kit.words[position - 1]! })),
-  });
-  await core.call('onboarding.chooseServer', { mode: 'remote', url: server.url });
+  await onboardTestCore(core, { displayName: name, server: { mode: 'remote', url: server.url } });
 }
 
 function eventsOf(core: TestCore, event: IpcEvent) {
