@@ -329,8 +329,11 @@ export class CliContext {
 
   /** An SDK client over the profile (keys are opened only when a command needs them). */
   /** Runs `task` with a client for this profile and closes the client afterwards. */
-  async withClient<T>(task: (client: BackboneClient) => Promise<T>): Promise<T> {
-    const client = await this.client();
+  async withClient<T>(
+    task: (client: BackboneClient) => Promise<T>,
+    overrides: Parameters<CliContext['client']>[0] = {},
+  ): Promise<T> {
+    const client = await this.client(overrides);
     try {
       return await task(client);
     } finally {

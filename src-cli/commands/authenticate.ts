@@ -92,58 +92,58 @@ async function authenticate(
     await fromPassword(ctx, server, workspace, username);
     ctx.reload();
   }
-  const client = await ctx.client({ workspace, username });
-  try {
-    const info = await client.authenticate({
-      ...(flags.label ? { label: flags.label } : {}),
-      ...(ttlSeconds ? { ttlSeconds } : {}),
-    });
-    await ctx.updateProfile((data) => ({ ...data, server, workspace, username }));
-    const pin = await client.server();
-    const firstContact =
-      (await ctx.profile.store().getWorkspacePin(pin.serverId, workspace)) === undefined;
-    const ws = await client.workspace.get(
-      flags.fingerprint ? { expectFingerprint: flags.fingerprint } : {},
-    );
-    if (!ws.you) {
-      throw new CliError(
-        EXIT.NOT_FOUND,
-        `Logged in, but you are not a member of ${workspace} per its verified log. Ask an administrator to import your invitation ("backbone user generate ${username}").`,
-        'NOT_A_MEMBER',
+  return ctx.withClient(
+    async (client) => {
+      const info = await client.authenticate({
+        ...(flags.label ? { label: flags.label } : {}),
+        ...(ttlSeconds ? { ttlSeconds } : {}),
+      });
+      await ctx.updateProfile((data) => ({ ...data, server, workspace, username }));
+      const pin = await client.server();
+      const firstContact =
+        (await ctx.profile.store().getWorkspacePin(pin.serverId, workspace)) === undefined;
+      const ws = await client.workspace.get(
+        flags.fingerprint ? { expectFingerprint: flags.fingerprint } : {},
       );
-    }
-    if (ws.you.name !== username) {
-      await ctx.updateProfile((data) => ({ ...data, username: ws.you?.name }));
-      ctx.note(`Note: in this workspace you are "${ws.you.name}", not "${username}".`);
-    }
-    ctx.out(
-      {
-        token: { id: info.id, expiresAt: info.expiresAt, scopes: info.scopes },
-        identity: info.identityId,
-        workspace: { id: ws.id, displayName: ws.displayName, fingerprint: ws.fingerprint },
-        you: { name: ws.you.name, permissions: ws.you.permissions },
-        firstContact,
-      },
-      [`Logged in as ${ws.you.name} (token valid until ${info.expiresAt}).`, ...workspaceText(ws)],
-    );
-    if (firstContact && !flags.fingerprint && !ctx.json) {
-      ctx.note(
-        'First time this profile sees this workspace: compare the fingerprint above with an administrator.',
+      if (!ws.you) {
+        throw new CliError(
+          EXIT.NOT_FOUND,
+          `Logged in, but you are not a member of ${workspace} per its verified log. Ask an administrator to import your invitation ("backbone user generate ${username}").`,
+          'NOT_A_MEMBER',
+        );
+      }
+      if (ws.you.name !== username) {
+        await ctx.updateProfile((data) => ({ ...data, username: ws.you?.name }));
+        ctx.note(`Note: in this workspace you are "${ws.you.name}", not "${username}".`);
+      }
+      ctx.out(
+        {
+          token: { id: info.id, expiresAt: info.expiresAt, scopes: info.scopes },
+          identity: info.identityId,
+          workspace: { id: ws.id, displayName: ws.displayName, fingerprint: ws.fingerprint },
+          you: { name: ws.you.name, permissions: ws.you.permissions },
+          firstContact,
+        },
+        [
+          `Logged in as ${ws.you.name} (token valid until ${info.expiresAt}).`,
+          ...workspaceText(ws),
+        ],
       );
-    }
-  } finally {
-    client.close();
-  }
+      if (firstContact && !flags.fingerprint && !ctx.json) {
+        ctx.note(
+          'First time this profile sees this workspace: compare the fingerprint above with an administrator.',
+        );
+      }
+    },
+    { workspace, username },
+  );
 }
 
 async function logout(ctx: CliContext): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     await client.logout();
     ctx.out({ loggedOut: true }, 'Logged out (the token is revoked).');
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export function authenticateCommand(): Command {

@@ -23,20 +23,20 @@ export async function registerPasswordAccess(
 async function run(ctx: CliContext, isNew: boolean): Promise<void> {
   const data = await ctx.profileData();
   const workspace = await ctx.workspaceId();
-  const client = await ctx.client({ workspace });
-  try {
-    await registerPasswordAccess(ctx, client, isNew);
-    ctx.out(
-      {
-        workspace,
-        username: data.username ?? null,
-        passwordAccess: isNew ? 'registered' : 'changed',
-      },
-      `Password access ${isNew ? 'registered' : 'changed'} for ${data.username ?? '?'} in ${workspace}.`,
-    );
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      await registerPasswordAccess(ctx, client, isNew);
+      ctx.out(
+        {
+          workspace,
+          username: data.username ?? null,
+          passwordAccess: isNew ? 'registered' : 'changed',
+        },
+        `Password access ${isNew ? 'registered' : 'changed'} for ${data.username ?? '?'} in ${workspace}.`,
+      );
+    },
+    { workspace },
+  );
 }
 
 export function passwordCommand(): Command {

@@ -41,6 +41,10 @@ export function serveCommand(): Command {
     .option('--request-timeout <ms>', 'request timeout in ms (BACKBONE_REQUEST_TIMEOUT)')
     .option('--no-metrics', 'do not serve /metrics (BACKBONE_METRICS=0)')
     .option(
+      '--event-retention-days <n>',
+      'keep push-channel events this many days, 1 to 3650 (BACKBONE_EVENT_RETENTION_DAYS, default 30)',
+    )
+    .option(
       '--password-opslimit <n>',
       'password access Argon2id passes, 3 to 32 (BACKBONE_PASSWORD_OPSLIMIT, default 3)',
     )

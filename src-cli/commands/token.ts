@@ -43,23 +43,17 @@ function parseScopes(text: string): Scope[] {
 }
 
 async function list(ctx: CliContext): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const tokens = await client.token.list();
     ctx.out({ tokens }, tokens.map(tokenLine));
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function current(ctx: CliContext): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const info = await client.token.current();
     ctx.out({ token: info }, tokenLine(info));
-  } finally {
-    client.close();
-  }
+  });
 }
 
 interface DeriveFlags {
@@ -74,8 +68,7 @@ async function derive(ctx: CliContext, flags: DeriveFlags): Promise<void> {
   if (ttlSeconds !== undefined && !(Number.isInteger(ttlSeconds) && ttlSeconds > 0)) {
     throw usage('--ttl takes a number of seconds.');
   }
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const { token, info } = await client.token.derive({
       ...(flags.scopes ? { scopes: parseScopes(flags.scopes) } : {}),
       ...(flags.workspace ? { workspaceId: flags.workspace } : {}),
@@ -84,19 +77,14 @@ async function derive(ctx: CliContext, flags: DeriveFlags): Promise<void> {
     });
     ctx.out({ token, info }, token);
     if (!ctx.json) ctx.note(`Derived token ${info.id}, valid until ${info.expiresAt}.`);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function revoke(ctx: CliContext, tokenId: string): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const result = await client.token.revoke(tokenId);
     ctx.out(result, `Revoked ${result.revoked} token(s).`);
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export function tokenCommand(): Command {

@@ -112,21 +112,21 @@ async function importInvitation(
       ? [...DEFAULT_MEMBER_PERMISSIONS]
       : parsePermissions(flags.permissions);
   const workspace = await ctx.workspaceId(flags.workspace);
-  const client = await ctx.client({ workspace });
-  try {
-    const summary = client.user.inspect(payload);
-    ctx.note(`Invitation for "${summary.name}" (identity ${summary.address})`);
-    ctx.note(`Fingerprint: ${summary.fingerprint}`);
-    ctx.note(`Permissions to grant: ${permissions.join(', ') || '(none)'}`);
-    await ctx.confirm(
-      `Does "${summary.name}" read you exactly this fingerprint, and should they join ${workspace}?`,
-      flags.yes,
-    );
-    const member = await client.user.import(payload, permissions);
-    ctx.out(memberJson(member), [`Added "${member.name}".`, ...memberText(member)]);
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      const summary = client.user.inspect(payload);
+      ctx.note(`Invitation for "${summary.name}" (identity ${summary.address})`);
+      ctx.note(`Fingerprint: ${summary.fingerprint}`);
+      ctx.note(`Permissions to grant: ${permissions.join(', ') || '(none)'}`);
+      await ctx.confirm(
+        `Does "${summary.name}" read you exactly this fingerprint, and should they join ${workspace}?`,
+        flags.yes,
+      );
+      const member = await client.user.import(payload, permissions);
+      ctx.out(memberJson(member), [`Added "${member.name}".`, ...memberText(member)]);
+    },
+    { workspace },
+  );
 }
 
 interface WorkspaceFlag {
@@ -135,38 +135,38 @@ interface WorkspaceFlag {
 
 async function list(ctx: CliContext, flags: WorkspaceFlag): Promise<void> {
   const workspace = await ctx.workspaceId(flags.workspace);
-  const client = await ctx.client({ workspace });
-  try {
-    const members = await client.user.list();
-    ctx.out(
-      { workspace, members: members.map(memberJson) },
-      members.map((m) => `${m.name.padEnd(20)} ${m.permissions.join(',') || '-'}  ${m.address}`),
-    );
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      const members = await client.user.list();
+      ctx.out(
+        { workspace, members: members.map(memberJson) },
+        members.map((m) => `${m.name.padEnd(20)} ${m.permissions.join(',') || '-'}  ${m.address}`),
+      );
+    },
+    { workspace },
+  );
 }
 
 async function get(ctx: CliContext, name: string, flags: WorkspaceFlag): Promise<void> {
   const workspace = await ctx.workspaceId(flags.workspace);
-  const client = await ctx.client({ workspace });
-  try {
-    const member = await client.user.get(name);
-    ctx.out(memberJson(member), memberText(member));
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      const member = await client.user.get(name);
+      ctx.out(memberJson(member), memberText(member));
+    },
+    { workspace },
+  );
 }
 
 async function self(ctx: CliContext, flags: WorkspaceFlag): Promise<void> {
   const workspace = await ctx.workspaceId(flags.workspace);
-  const client = await ctx.client({ workspace });
-  try {
-    const member = await client.user.self();
-    ctx.out(memberJson(member), memberText(member));
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      const member = await client.user.self();
+      ctx.out(memberJson(member), memberText(member));
+    },
+    { workspace },
+  );
 }
 
 async function modify(
@@ -177,13 +177,13 @@ async function modify(
   if (flags.permissions === undefined) throw usage('Give the new permissions with --permissions.');
   const permissions = parsePermissions(flags.permissions);
   const workspace = await ctx.workspaceId(flags.workspace);
-  const client = await ctx.client({ workspace });
-  try {
-    const member = await client.user.modify(name, permissions);
-    ctx.out(memberJson(member), [`Changed "${member.name}".`, ...memberText(member)]);
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      const member = await client.user.modify(name, permissions);
+      ctx.out(memberJson(member), [`Changed "${member.name}".`, ...memberText(member)]);
+    },
+    { workspace },
+  );
 }
 
 async function remove(
@@ -192,33 +192,36 @@ async function remove(
   flags: WorkspaceFlag & { yes?: boolean },
 ): Promise<void> {
   const workspace = await ctx.workspaceId(flags.workspace);
-  const client = await ctx.client({ workspace });
-  try {
-    const member = await client.user.get(name);
-    await ctx.confirm(`Remove "${member.name}" (${member.address}) from ${workspace}?`, flags.yes);
-    const result = await client.user.delete(name);
-    ctx.out(
-      { workspace, ...result },
-      [
-        `Removed "${result.removed}"; the naming key is now at generation ${result.namingKeyGeneration}.`,
-        ...(result.store
-          ? [
-              `Store: ${result.store.retokenized} record(s) moved to new names; ` +
-                `access revoked (keys rotated) on ${result.store.revoked.length} path(s)` +
-                (result.store.revoked.length ? `: ${result.store.revoked.join(', ')}` : '') +
-                '.',
-              ...(result.store.unreachable
-                ? [
-                    `${result.store.unreachable} record(s) in namespaces you cannot read were left to their holders.`,
-                  ]
-                : []),
-            ]
-          : []),
-      ].join('\n'),
-    );
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      const member = await client.user.get(name);
+      await ctx.confirm(
+        `Remove "${member.name}" (${member.address}) from ${workspace}?`,
+        flags.yes,
+      );
+      const result = await client.user.delete(name);
+      ctx.out(
+        { workspace, ...result },
+        [
+          `Removed "${result.removed}"; the naming key is now at generation ${result.namingKeyGeneration}.`,
+          ...(result.store
+            ? [
+                `Store: ${result.store.retokenized} record(s) moved to new names; ` +
+                  `access revoked (keys rotated) on ${result.store.revoked.length} path(s)` +
+                  (result.store.revoked.length ? `: ${result.store.revoked.join(', ')}` : '') +
+                  '.',
+                ...(result.store.unreachable
+                  ? [
+                      `${result.store.unreachable} record(s) in namespaces you cannot read were left to their holders.`,
+                    ]
+                  : []),
+              ]
+            : []),
+        ].join('\n'),
+      );
+    },
+    { workspace },
+  );
 }
 
 export function userCommand(): Command {

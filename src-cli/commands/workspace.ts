@@ -103,20 +103,19 @@ interface SelectFlags {
 
 async function get(ctx: CliContext, flags: SelectFlags): Promise<void> {
   const workspaceId = await ctx.workspaceId(flags.workspace);
-  const client = await ctx.client({ workspace: workspaceId });
-  try {
-    const ws = await client.workspace.get(
-      flags.fingerprint ? { expectFingerprint: flags.fingerprint } : {},
-    );
-    ctx.out(workspaceJson(ws), workspaceText(ws));
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      const ws = await client.workspace.get(
+        flags.fingerprint ? { expectFingerprint: flags.fingerprint } : {},
+      );
+      ctx.out(workspaceJson(ws), workspaceText(ws));
+    },
+    { workspace: workspaceId },
+  );
 }
 
 async function list(ctx: CliContext): Promise<void> {
-  const client = await ctx.client();
-  try {
+  return ctx.withClient(async (client) => {
     const all = await client.workspace.list();
     ctx.out(
       { workspaces: all },
@@ -127,32 +126,30 @@ async function list(ctx: CliContext): Promise<void> {
               `${ws.id}  ${ws.displayName}  as ${ws.you.name}${ws.pin === 'mismatch' ? '  FINGERPRINT CHANGED' : ws.pin === 'none' ? '  (not verified here yet)' : ''}`,
           ),
     );
-  } finally {
-    client.close();
-  }
+  });
 }
 
 async function remove(ctx: CliContext, flags: SelectFlags & { yes?: boolean }): Promise<void> {
   const workspaceId = await ctx.workspaceId(flags.workspace);
-  const client = await ctx.client({ workspace: workspaceId });
-  try {
-    const ws = await client.workspace.get();
-    await ctx.confirm(
-      `Delete workspace "${ws.displayName}" (${ws.id}) and everything in it for good?`,
-      flags.yes,
-    );
-    const result = await client.workspace.delete(workspaceId);
-    await ctx.updateProfile((data) => {
-      if (data.workspace === workspaceId) {
-        const { workspace: _workspace, username: _username, ...rest } = data;
-        return rest;
-      }
-      return data;
-    });
-    ctx.out(result, `Deleted workspace ${result.id}.`);
-  } finally {
-    client.close();
-  }
+  return ctx.withClient(
+    async (client) => {
+      const ws = await client.workspace.get();
+      await ctx.confirm(
+        `Delete workspace "${ws.displayName}" (${ws.id}) and everything in it for good?`,
+        flags.yes,
+      );
+      const result = await client.workspace.delete(workspaceId);
+      await ctx.updateProfile((data) => {
+        if (data.workspace === workspaceId) {
+          const { workspace: _workspace, username: _username, ...rest } = data;
+          return rest;
+        }
+        return data;
+      });
+      ctx.out(result, `Deleted workspace ${result.id}.`);
+    },
+    { workspace: workspaceId },
+  );
 }
 
 export function workspaceCommand(): Command {
