@@ -27,8 +27,8 @@ import { BackboneError, isBackboneError, type ErrorCode } from '../src-shared/er
 import { BackboneClient, type BackboneClientOptions } from '../src-shared/sdk/client.js';
 import { ServerError, normalizeServerUrl } from '../src-shared/sdk/http.js';
 import { VerificationError } from '../src-shared/sdk/workspaces.js';
-import { Profile, resolveHome, type ProfileData } from './profile/profile.js';
-import { PromptUnavailable, confirm, isInteractive, promptHidden } from './profile/prompt.js';
+import { Profile, resolveHome, type ProfileData } from '../src-shared/sdk/profile/profile.js';
+import { PromptUnavailable, confirm, isInteractive, promptHidden } from './prompt.js';
 
 export const EXIT = {
   OK: 0,

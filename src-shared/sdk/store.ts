@@ -5,7 +5,7 @@
  * detection, docs/membership.md §3), and bearer tokens.
  *
  * `MemoryClientStore` keeps everything in memory (tests, short-lived scripts). The CLI's
- * implementation (`src-cli/profile/`) keeps it in the profile directory.
+ * implementation (`src-shared/sdk/profile/`) keeps it in the profile directory.
  */
 import type { Keyfile } from '../crypto/index.js';
 import type { LogHead } from '../workspace/membership-log.js';

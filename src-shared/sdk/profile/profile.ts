@@ -23,15 +23,15 @@ import {
   writeKeyfileAtomic,
   type DeviceCertificate,
   type Keyfile,
-} from '../../src-shared/crypto/index.js';
-import { BackboneError } from '../../src-shared/errors.js';
+} from '../../crypto/index.js';
+import { BackboneError } from '../../errors.js';
 import type {
   ClientStore,
   KeyfileLocation,
   ServerPin,
   StoredToken,
   WorkspacePin,
-} from '../../src-shared/sdk/store.js';
+} from '../store.js';
 
 export const PROFILE_VERSION = 1;
 
