@@ -41,10 +41,11 @@ import {
 } from './server-keys.js';
 import type { Storage } from './storage/storage.js';
 
-/** How often expired challenges and old tokens are swept from the database. */
+/** How often expired challenges, old tokens and old push events are swept from the database. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** Expired or revoked tokens are kept this long (so clients get a precise 401 meanwhile). */
 const TOKEN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface BuildServerOptions {
   config: ServerConfig;
@@ -185,6 +186,11 @@ export function buildServer(options: BuildServerOptions): App {
         .deleteExpired(now, now - TOKEN_RETENTION_MS)
         .then((removed) => app.log.debug(removed, 'swept expired challenges and tokens'))
         .catch((error: unknown) => app.log.warn({ err: error }, 'sweep failed'));
+      // Push-channel events past the retention; a client resuming from before them gets `reset`.
+      storage
+        .pruneEvents(now - config.eventRetentionDays * DAY_MS)
+        .then((removed) => app.log.debug({ events: removed }, 'pruned old push events'))
+        .catch((error: unknown) => app.log.warn({ err: error }, 'event pruning failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
   });

@@ -29,6 +29,7 @@ describe('server configuration', () => {
       trustProxy: false,
       metrics: true,
       logLevel: 'info',
+      eventRetentionDays: 30,
     });
     expect(DEFAULT_BODY_LIMIT).toBe(256 * 1024);
     expect(config.dataDir).toBe(defaultServerDataDir(process.platform, { HOME: '/home/u' }));
@@ -94,6 +95,28 @@ describe('server configuration', () => {
     expect(refused({ host: 'a b' })).toContain('--host');
     expect(refused({ rateLimitIp: '0' })).toContain('--rate-limit-ip');
     expect(refused({ requestTimeout: '5' })).toContain('--request-timeout');
+  });
+
+  it('reads the event retention in whole days from 1 to 3650', () => {
+    expect(resolveServerConfig({ eventRetentionDays: '7' }, {}).eventRetentionDays).toBe(7);
+    expect(
+      resolveServerConfig({}, { BACKBONE_EVENT_RETENTION_DAYS: ' 3650 ' }).eventRetentionDays,
+    ).toBe(3650);
+    expect(
+      resolveServerConfig({ eventRetentionDays: 1 }, { BACKBONE_EVENT_RETENTION_DAYS: '90' })
+        .eventRetentionDays,
+    ).toBe(1);
+    expect(resolveServerConfig({}, { BACKBONE_EVENT_RETENTION_DAYS: '' }).eventRetentionDays).toBe(
+      30,
+    );
+    for (const bad of ['0', '3651', '1.5', '-3', 'a week', '1e2']) {
+      expect(refused({ eventRetentionDays: bad })).toBe(
+        '--event-retention-days or BACKBONE_EVENT_RETENTION_DAYS must be a whole number from 1 to 3650.',
+      );
+    }
+    expect(refused({}, { BACKBONE_EVENT_RETENTION_DAYS: '0' })).toContain(
+      'BACKBONE_EVENT_RETENTION_DAYS',
+    );
   });
 
   it('ignores empty environment variables', () => {

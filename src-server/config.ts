@@ -48,6 +48,11 @@ export interface ServerConfig {
   /** Most tokens one identity may hold at once (not expired, not revoked). */
   maxActiveTokens: number;
   /**
+   * Push-channel events are kept this many days, then pruned by the sweeper; a client resuming
+   * from an older cursor gets `reset` (refetch everything).
+   */
+  eventRetentionDays: number;
+  /**
    * Argon2id parameters of password access: advertised to registering clients and used for the
    * dummy public data of unknown usernames. At least the floors (3 passes, 256 MiB).
    */
@@ -57,6 +62,9 @@ export interface ServerConfig {
 export const DEFAULT_PORT = 8420;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
+export const DEFAULT_EVENT_RETENTION_DAYS = 30;
+/** Ten years: longer is a typo, not a policy. */
+export const MAX_EVENT_RETENTION_DAYS = 3650;
 const MiB = 1024 * 1024;
 
 /** Where `backbone serve` keeps its data when no directory is given. */
@@ -92,6 +100,7 @@ export function defaultServerConfig(dataDir: string = defaultServerDataDir()): S
     shutdownTimeoutMs: 10_000,
     metrics: true,
     maxActiveTokens: 1000,
+    eventRetentionDays: DEFAULT_EVENT_RETENTION_DAYS,
     passwordAccess: { ...PWHASH_FLOORS.passwordAccess },
   };
 }
@@ -110,6 +119,7 @@ export interface ServeFlags {
   rateLimitAccount?: string | number;
   requestTimeout?: string | number;
   metrics?: boolean;
+  eventRetentionDays?: string | number;
   passwordOpslimit?: string | number;
   passwordMemlimitMib?: string | number;
 }
@@ -128,6 +138,7 @@ export const SERVER_ENV = {
   rateLimitAccount: 'BACKBONE_RATE_LIMIT_ACCOUNT',
   requestTimeout: 'BACKBONE_REQUEST_TIMEOUT',
   metrics: 'BACKBONE_METRICS',
+  eventRetentionDays: 'BACKBONE_EVENT_RETENTION_DAYS',
   passwordOpslimit: 'BACKBONE_PASSWORD_OPSLIMIT',
   passwordMemlimitMib: 'BACKBONE_PASSWORD_MEMLIMIT_MIB',
 } as const;
@@ -145,6 +156,7 @@ const FLAG_NAMES: Record<keyof typeof SERVER_ENV, string> = {
   rateLimitAccount: '--rate-limit-account',
   requestTimeout: '--request-timeout',
   metrics: '--no-metrics',
+  eventRetentionDays: '--event-retention-days',
   passwordOpslimit: '--password-opslimit',
   passwordMemlimitMib: '--password-memlimit-mib',
 };
@@ -251,6 +263,15 @@ export function resolveServerConfig(
   if (requestTimeout !== undefined) {
     config.requestTimeoutMs = integer('requestTimeout', requestTimeout, 1000, 3_600_000);
     config.handlerTimeoutMs = config.requestTimeoutMs;
+  }
+  const retention = pick('eventRetentionDays');
+  if (retention !== undefined) {
+    config.eventRetentionDays = integer(
+      'eventRetentionDays',
+      retention,
+      1,
+      MAX_EVENT_RETENTION_DAYS,
+    );
   }
   // Password-access Argon2id: only upward from the floors, up to what clients accept.
   const opslimit = pick('passwordOpslimit');

@@ -10,6 +10,10 @@
  *    the queued events above its cursor and goes live. Every committed event is either in the
  *    replay (committed before it read) or handed over by the hub (committed later), and the
  *    cursor check drops the overlap: each event is sent once, in order.
+ *  - A cursor ahead of the newest event, or older than what is kept (events after it pruned by
+ *    the retention sweep), gets `reset` with the newest cursor instead of a replay with a gap.
+ *    The pruned check runs after each replay page is read, so a sweep racing the replay also
+ *    ends in `reset` (then possibly after some replayed events).
  *  - Every heartbeat: the socket must have answered the previous ping, and the token must still
  *    be valid (not revoked, not expired, device not revoked) — else the socket is closed.
  *  - Too many queued events or too many unsent bytes: closed with `SLOW_CONSUMER`; the client
@@ -152,9 +156,7 @@ export class EventConnection implements EventSubscriber {
     const latest = await this.ctx.storage.latestEventId();
     const requested = hello.cursor === undefined ? undefined : Number(hello.cursor);
     if (requested === undefined || requested > latest) {
-      if (requested !== undefined) {
-        this.send({ v: API_VERSION, type: 'reset', cursor: String(latest) } satisfies ResetMessage);
-      }
+      if (requested !== undefined) this.reset(latest);
       this.cursor = latest;
     } else {
       this.cursor = requested;
@@ -165,6 +167,15 @@ export class EventConnection implements EventSubscriber {
           workspaces,
           EVENT_PAGE,
         );
+        if (this.state !== 'replaying') return;
+        // Asked after the read: a prune committed before the read shows here; one committed
+        // after it removed nothing this page lacks (the next page asks again).
+        if (await this.prunedAfter(this.cursor)) {
+          if (this.state !== 'replaying') return;
+          this.cursor = Math.max(this.cursor, latest);
+          this.reset(this.cursor);
+          break;
+        }
         if (this.state !== 'replaying') return;
         for (const event of page) this.deliver(event);
         if (page.length < EVENT_PAGE) break;
@@ -185,6 +196,23 @@ export class EventConnection implements EventSubscriber {
       workspaces: workspaces,
     } satisfies ReadyMessage);
     this.log.debug({ identity: this.identityId }, 'event socket ready');
+  }
+
+  /**
+   * True when events after `cursor` may have been pruned (retention sweep) or removed with a
+   * deleted workspace: the oldest kept event is not the next one. PostgreSQL sequences have
+   * gaps (a rolled-back insert uses up its id), so this can also be true when nothing is
+   * missing: that costs the client a spurious `reset` (one extra refetch), which is harmless;
+   * silently replaying over a real gap would lose an event, which is not.
+   */
+  private async prunedAfter(cursor: number): Promise<boolean> {
+    const oldest = await this.ctx.storage.oldestEventId();
+    return cursor < oldest - 1;
+  }
+
+  /** The client must refetch what it follows, then continue from `cursor`. */
+  private reset(cursor: number): void {
+    this.send({ v: API_VERSION, type: 'reset', cursor: String(cursor) } satisfies ResetMessage);
   }
 
   /** From the hub. */

@@ -977,6 +977,108 @@ describe.each(backends)('workspaces and events ($name)', (backend) => {
     });
     expect(failure).toContain('404');
   });
+
+  // These two prune the events of every earlier test: keep them last.
+  it('push: after pruning, a cursor from before the kept events gets reset; a kept one replays', async () => {
+    const ws = await createWs(api, alice);
+    const old = await server.storage.latestEventId();
+    await appendOk(api, alice.token, ws, [addEntry(ws, alice, bob, ['STORE_USE'])]); // seq 1
+    await appendOk(api, alice.token, ws, [addEntry(ws, alice, carol, ['STORE_USE'])]); // seq 2
+    const kept = await server.storage.latestEventId();
+    // everything so far is older than this (at least the creation and seq 1 events of this
+    // workspace, and those of earlier tests), but the newest event always stays
+    expect(await server.storage.pruneEvents(server.clock.now() + 1)).toBeGreaterThanOrEqual(2);
+    expect(await server.storage.oldestEventId()).toBe(kept);
+    await appendOk(api, alice.token, ws, [
+      createEntry(ws.state, 'user.permissions', { name: 'bob', permissions: [] }, alice.author),
+    ]); // seq 3
+    const latest = String(await server.storage.latestEventId());
+
+    // events after `old` are gone (seq 1): reset with the newest cursor, no replay
+    const stale = await EventClient.connect(server.url, {
+      token: alice.token,
+      cursor: String(old),
+      workspaces: [ws.id],
+    });
+    expect(await stale.next()).toEqual({ v: 1, type: 'reset', cursor: latest });
+    expect(await stale.expectReady()).toBe(latest);
+    // and live from there
+    await appendOk(api, alice.token, ws, [
+      createEntry(ws.state, 'user.permissions', { name: 'carol', permissions: [] }, alice.author),
+    ]);
+    expect((await stale.expectEvent()).event).toMatchObject({ seq: 4 });
+    await sleep(100);
+    expect(stale.messages).toEqual([]);
+    stale.close();
+
+    // just before the oldest kept event nothing is missing: the replay, as before
+    const resumed = await EventClient.connect(server.url, {
+      token: alice.token,
+      cursor: String(kept - 1),
+      workspaces: [ws.id],
+    });
+    const replayed = [
+      await resumed.expectEvent(),
+      await resumed.expectEvent(),
+      await resumed.expectEvent(),
+    ];
+    expect(replayed.map((m) => m.event)).toMatchObject([{ seq: 2 }, { seq: 3 }, { seq: 4 }]);
+    expect(replayed[0]!.cursor).toBe(String(kept));
+    expect(await resumed.expectReady()).toBe(replayed[2]!.cursor);
+    resumed.close();
+
+    // one further back is a possible gap: reset
+    const edge = await EventClient.connect(server.url, {
+      token: alice.token,
+      cursor: String(kept - 2),
+      workspaces: [ws.id],
+    });
+    expect(await edge.next()).toMatchObject({ type: 'reset', cursor: replayed[2]!.cursor });
+    await edge.expectReady();
+    edge.close();
+  });
+
+  it('push: a prune that lands during the replay ends in reset, not a gap', async () => {
+    const ws = await createWs(api, alice);
+    const cursor = await server.storage.latestEventId();
+    expect(cursor).toBeGreaterThanOrEqual((await server.storage.oldestEventId()) - 1);
+    await appendOk(api, alice.token, ws, [addEntry(ws, alice, bob, ['STORE_USE'])]);
+    await appendOk(api, alice.token, ws, [addEntry(ws, alice, carol, ['STORE_USE'])]);
+    const latest = String(await server.storage.latestEventId());
+
+    // a server whose first replay read comes just after a sweep pruned all but the newest event
+    let pruneFirst = true;
+    const racing = new Proxy(server.storage, {
+      get(target, property) {
+        if (property === 'listVisibleEvents') {
+          return async (...args: Parameters<Storage['listVisibleEvents']>) => {
+            if (pruneFirst) {
+              pruneFirst = false;
+              await target.pruneEvents(server.clock.now() + 1);
+            }
+            return target.listVisibleEvents(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const other = await startServer({ ...server.opened, storage: racing });
+    try {
+      const client = await EventClient.connect(other.url, {
+        token: alice.token,
+        cursor: String(cursor),
+        workspaces: [ws.id],
+      });
+      // the read found only seq 2; seq 1 was pruned under it
+      expect(await client.next()).toEqual({ v: 1, type: 'reset', cursor: latest });
+      expect(await client.expectReady()).toBe(latest);
+      expect(pruneFirst).toBe(false);
+      client.close();
+    } finally {
+      await other.app.close();
+    }
+  });
 });
 
 // Two server processes, one PostgreSQL database: LISTEN/NOTIFY carries events across.

@@ -147,6 +147,8 @@ export class KyselyStorage implements Storage {
     this.workspaces.appendMembershipEntries(...a);
   deleteWorkspace: Storage['deleteWorkspace'] = (...a) => this.workspaces.deleteWorkspace(...a);
   latestEventId: Storage['latestEventId'] = () => this.workspaces.latestEventId();
+  oldestEventId: Storage['oldestEventId'] = () => this.workspaces.oldestEventId();
+  pruneEvents: Storage['pruneEvents'] = (...a) => this.workspaces.pruneEvents(...a);
   listEventsAfter: Storage['listEventsAfter'] = (...a) => this.workspaces.listEventsAfter(...a);
   listVisibleEvents: Storage['listVisibleEvents'] = (...a) =>
     this.workspaces.listVisibleEvents(...a);

@@ -13,7 +13,14 @@ import {
   loadOrCreateServerKeysInStorage,
 } from '../server-keys.js';
 import { migrateToLatest } from './migrations.js';
-import type { DeviceRecord, IdentityRecord, Storage, TokenRecord } from './storage.js';
+import type {
+  DeviceRecord,
+  EventRecord,
+  IdentityRecord,
+  NewEvent,
+  Storage,
+  TokenRecord,
+} from './storage.js';
 
 const backends = useTestBackends();
 
@@ -66,6 +73,34 @@ function token(
     revokedAt: null,
     ...overrides,
   };
+}
+
+/** A new workspace recorded at `at` with `events` (the way routes record them). */
+function workspaceWithEvents(
+  storage: Storage,
+  at: number,
+  events: { recipients?: string[] }[],
+): Promise<EventRecord[]> {
+  const id = unique('ws');
+  return storage.createWorkspace(
+    {
+      id,
+      displayName: 'Team',
+      genesisHash: unique('h'),
+      headSeq: 0,
+      headHash: unique('h'),
+      createdAt: at,
+      deletedAt: null,
+    },
+    { seq: 0, entry: '{"seq":0}', hash: unique('h') },
+    [{ identityId: 'bb1owner', name: 'owner', permissions: ['ROOT'] }],
+    events.map((event): NewEvent => ({
+      workspaceId: id,
+      type: 'membership.appended',
+      payload: '{}',
+      ...event,
+    })),
+  );
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
@@ -239,6 +274,58 @@ describe.each(backends)('storage ($name)', (backend) => {
     expect(await storage.getToken(oldToken.id)).toBeUndefined();
     expect(await storage.getToken(oldChild.id)).toBeUndefined();
     expect(await storage.getToken(liveToken.id)).toEqual(liveToken);
+  });
+
+  it('prunes old events with their recipients, never the newest, and reports the oldest', async () => {
+    // a database of its own: pruning removes every old event in it
+    const own = await backend.open();
+    const store = own.storage;
+    try {
+      expect(await store.oldestEventId()).toBe(0);
+      expect(await store.pruneEvents(Number.MAX_SAFE_INTEGER)).toBe(0);
+
+      const [e1, e2] = await workspaceWithEvents(store, 1_000, [{ recipients: ['x', 'y'] }, {}]);
+      const [e3] = await workspaceWithEvents(store, 2_000, [{ recipients: ['z'] }]);
+      const [e4] = await workspaceWithEvents(store, 5_000, [{ recipients: ['w'] }]);
+      // the newest event, yet recorded long ago
+      const [e5] = await workspaceWithEvents(store, 1_500, [{ recipients: ['q'] }]);
+      const ids = [e1, e2, e3, e4, e5].map((event) => event!.id);
+      expect(await store.oldestEventId()).toBe(ids[0]);
+      expect([...(await store.listEventRecipients(ids)).keys()].sort((a, b) => a - b)).toEqual([
+        ids[0],
+        ids[2],
+        ids[3],
+        ids[4],
+      ]);
+
+      // before 3000: e1, e2, e3 go with their recipients; e4 is recent, e5 is the newest
+      expect(await store.pruneEvents(3_000)).toBe(3);
+      expect((await store.listEventsAfter(0, 100)).map((event) => event.id)).toEqual([
+        ids[3],
+        ids[4],
+      ]);
+      expect(await store.oldestEventId()).toBe(ids[3]);
+      expect(await store.latestEventId()).toBe(ids[4]);
+      expect(await store.listEventRecipients(ids)).toEqual(
+        new Map([
+          [ids[3], ['w']],
+          [ids[4], ['q']],
+        ]),
+      );
+      expect(await store.pruneEvents(3_000)).toBe(0);
+
+      // everything is old now: all but the newest go, and cursors never go back
+      expect(await store.pruneEvents(10_000)).toBe(1);
+      expect(await store.oldestEventId()).toBe(ids[4]);
+      expect(await store.latestEventId()).toBe(ids[4]);
+      expect(await store.listEventRecipients(ids)).toEqual(new Map([[ids[4], ['q']]]));
+      const [e6] = await workspaceWithEvents(store, 20_000, [{}]);
+      expect(e6!.id).toBeGreaterThan(ids[4]!);
+      expect(await store.pruneEvents(10_000)).toBe(1);
+      expect(await store.oldestEventId()).toBe(e6!.id);
+    } finally {
+      await own.dispose();
+    }
   });
 
   it('enforces foreign keys (a device needs its identity)', async () => {

@@ -266,6 +266,13 @@ export interface Storage {
   ): Promise<EventRecord[] | undefined>;
   /** The newest event cursor (0 if none). */
   latestEventId(): Promise<number>;
+  /** The oldest event still kept (0 if none): events below it may have been pruned. */
+  oldestEventId(): Promise<number>;
+  /**
+   * Deletes events recorded before `before` (ms) and their recipients, in one transaction —
+   * never the newest event, so cursors never go back. Returns how many events were removed.
+   */
+  pruneEvents(before: number): Promise<number>;
   /** Every event after the cursor, in order. */
   listEventsAfter(after: number, limit: number): Promise<EventRecord[]>;
   /**

@@ -358,6 +358,48 @@ export class WorkspaceQueries {
     return row?.max === null || row?.max === undefined ? 0 : Number(row.max);
   }
 
+  async oldestEventId(): Promise<number> {
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.min('id').as('min'))
+      .executeTakeFirst();
+    return row?.min === null || row?.min === undefined ? 0 : Number(row.min);
+  }
+
+  /**
+   * Deletes events recorded before `before` with their recipients, in one transaction, except
+   * the newest event: `latestEventId` (the cursor of `ready`/`reset`, the hub's starting point)
+   * must never go back, whatever the backend would do with ids after an empty table. In
+   * PostgreSQL, ids are committed in order (the advisory lock of `insertEvents`), so no event
+   * below the newest one read here can still be uncommitted.
+   */
+  async pruneEvents(before: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const newest = await trx
+        .selectFrom('events')
+        .select((eb) => eb.fn.max('id').as('max'))
+        .executeTakeFirst();
+      if (newest?.max === null || newest?.max === undefined) return 0;
+      const keepFrom = Number(newest.max);
+      await trx
+        .deleteFrom('event_recipients')
+        .where('event_id', 'in', (eb) =>
+          eb
+            .selectFrom('events')
+            .select('id')
+            .where('created_at', '<', before)
+            .where('id', '<', keepFrom),
+        )
+        .execute();
+      const removed = await trx
+        .deleteFrom('events')
+        .where('created_at', '<', before)
+        .where('id', '<', keepFrom)
+        .executeTakeFirst();
+      return Number(removed.numDeletedRows);
+    });
+  }
+
   async listEventsAfter(after: number, limit: number): Promise<EventRecord[]> {
     const rows = await this.db
       .selectFrom('events')

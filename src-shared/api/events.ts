@@ -14,8 +14,11 @@
  *     `cursor` it sends `ready` at once and only live events. Each event is delivered once per
  *     connection, in cursor order; keep the last `cursor` and send it on reconnect to get exactly
  *     the events missed meanwhile.
- *  3. If the cursor is unknown to this server (e.g. ahead of its newest event), the server sends
- *     `reset` with its current cursor: refetch the state you care about, then continue from it.
+ *  3. If the cursor is unknown to this server (ahead of its newest event), or older than the
+ *     events it still keeps (servers prune events after a retention period, 30 days by default,
+ *     so events after such a cursor may be gone), the server sends `reset` with its current
+ *     cursor instead of a replay with a gap: refetch the state you care about, then continue
+ *     from it. (If pruning happens during a replay, `reset` may follow some replayed events.)
  *  4. On an error the server sends `error` and closes the socket with a 4xxx code
  *     (`EVENT_CLOSE_CODES`). A client that falls too far behind is closed with `SLOW_CONSUMER`:
  *     reconnect and resume from the last cursor.
@@ -71,7 +74,7 @@ export const helloMessageSchema = z.strictObject({
   v: apiVersionSchema,
   type: z.literal('hello'),
   token: bearerTokenSchema,
-  /** Resume after this cursor ("0" = from the very first event still kept). */
+  /** Resume after this cursor ("0" = from the first event; `reset` if some were pruned). */
   cursor: eventCursorSchema.optional(),
   workspaces: z.array(WorkspaceIdSchema).min(1).max(EVENTS_MAX_WORKSPACES).optional(),
 });
