@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'MEMBERSHIP_WRONG_WORKSPACE',
   'MEMBERSHIP_ROTATION_REQUIRED',
   'MEMBERSHIP_UNKNOWN_MEMBER',
+  /** A workspace this device never verified: compare its fingerprint before opening it. */
+  'MEMBERSHIP_FINGERPRINT_REQUIRED',
   'INVITATION_INVALID',
   'INVITATION_BAD_SIGNATURE',
   'NAMING_KEY_INVALID',

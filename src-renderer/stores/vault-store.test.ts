@@ -1,7 +1,15 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeIpc } from '../test/fake-ipc.js';
-import { callsTo, entry, folder, snapshot, vaultIpc } from '../test/vault-fixtures.js';
+import {
+  HOME_FINGERPRINT,
+  WORK_FINGERPRINT,
+  callsTo,
+  entry,
+  folder,
+  snapshot,
+  vaultIpc,
+} from '../test/vault-fixtures.js';
 import { filterEntries, isOffline, selectVisibleEntries, useVaultStore } from './vault-store.js';
 
 const store = () => useVaultStore.getState();
@@ -205,15 +213,29 @@ describe('vault store', () => {
     store().setQuery('db');
     ipc.on('vault.switchWorkspace', () => ({
       workspaces: [
-        { id: 'home', displayName: 'Home', current: false },
-        { id: 'work', displayName: 'Work', current: true },
+        {
+          id: 'home',
+          displayName: 'Home',
+          current: false,
+          fingerprint: HOME_FINGERPRINT,
+          verifiedHere: true,
+        },
+        {
+          id: 'work',
+          displayName: 'Work',
+          current: true,
+          fingerprint: WORK_FINGERPRINT,
+          verifiedHere: true,
+        },
       ],
     }));
     ipc.on('vault.snapshot', () =>
       snapshot({ workspaceId: 'work', displayName: 'Work', entries: [] }),
     );
-    expect(await store().switchWorkspace('work')).toBe(true);
-    expect(callsTo(ipc, 'vault.switchWorkspace')).toEqual([{ workspaceId: 'work' }]);
+    expect(await store().switchWorkspace('work', WORK_FINGERPRINT)).toBe(true);
+    expect(callsTo(ipc, 'vault.switchWorkspace')).toEqual([
+      { workspaceId: 'work', expectFingerprint: WORK_FINGERPRINT },
+    ]);
     expect(store().snapshot?.workspaceId).toBe('work');
     expect(store().query).toBe('');
     expect(store().namespace).toBe('');

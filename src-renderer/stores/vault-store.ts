@@ -68,7 +68,8 @@ export interface VaultStore {
   loadConnection(): Promise<void>;
   setConnection(state: ConnectionState): void;
   loadWorkspaces(): Promise<void>;
-  switchWorkspace(workspaceId: string): Promise<boolean>;
+  /** `expectFingerprint`: the fingerprint the user compared (a workspace never opened here). */
+  switchWorkspace(workspaceId: string, expectFingerprint?: string): Promise<boolean>;
   setNamespace(path: string | null): void;
   select(path: string | null): void;
   setQuery(query: string): void;
@@ -318,8 +319,13 @@ export const useVaultStore = create<VaultStore>((set, get) => {
       }
     },
 
-    async switchWorkspace(workspaceId) {
-      const result = await action(() => ipc().invoke('vault.switchWorkspace', { workspaceId }));
+    async switchWorkspace(workspaceId, expectFingerprint) {
+      const result = await action(() =>
+        ipc().invoke('vault.switchWorkspace', {
+          workspaceId,
+          ...(expectFingerprint !== undefined ? { expectFingerprint } : {}),
+        }),
+      );
       if (!result.ok) {
         set({ error: result.error });
         return false;

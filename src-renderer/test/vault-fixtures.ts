@@ -68,6 +68,11 @@ export function sharingView(overrides: Partial<SharingView> = {}): SharingView {
   };
 }
 
+export const HOME_FINGERPRINT =
+  '11111 22222 33333 44444 55555 66666 77777 88888 99999 00000 12345 67890';
+export const WORK_FINGERPRINT =
+  '24680 13579 11223 34455 66778 89900 10101 20202 30303 40404 50505 60606';
+
 /** Answers the calls the store browser makes when it opens. */
 export function vaultIpc(ipc: FakeIpc, snap: VaultSnapshot = snapshot()): FakeIpc {
   ipc.on('vault.snapshot', () => snap);
@@ -78,8 +83,20 @@ export function vaultIpc(ipc: FakeIpc, snap: VaultSnapshot = snapshot()): FakeIp
   }));
   ipc.on('vault.workspaces', () => ({
     workspaces: [
-      { id: snap.workspaceId, displayName: snap.displayName, current: true },
-      { id: 'work', displayName: 'Work', current: false },
+      {
+        id: snap.workspaceId,
+        displayName: snap.displayName,
+        current: true,
+        fingerprint: HOME_FINGERPRINT,
+        verifiedHere: true,
+      },
+      {
+        id: 'work',
+        displayName: 'Work',
+        current: false,
+        fingerprint: WORK_FINGERPRINT,
+        verifiedHere: false,
+      },
     ],
   }));
   return ipc;

@@ -33,7 +33,8 @@ export function vaultHandlers(core: CoreServices): IpcHandlerMap<VaultChannels> 
     'vault.grant': (request) => vault.grant(request),
     'vault.revoke': (request) => vault.revoke(request),
     'vault.workspaces': () => vault.workspaces(),
-    'vault.switchWorkspace': ({ workspaceId }) => vault.switchWorkspace(workspaceId),
+    'vault.switchWorkspace': ({ workspaceId, expectFingerprint }) =>
+      vault.switchWorkspace(workspaceId, expectFingerprint),
     'vault.connection': () => vault.connectionState(),
   };
 }

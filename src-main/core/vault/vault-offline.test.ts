@@ -123,7 +123,13 @@ describe('vault offline', () => {
     expect(pushed.every((e) => (e.payload as { online: boolean }).online === false)).toBe(true);
     // The workspace list falls back to the current workspace.
     expect((await core.call('vault.workspaces', {})).workspaces).toEqual([
-      { id: 'vault-offline-test', displayName: 'Offline test', current: true },
+      {
+        id: 'vault-offline-test',
+        displayName: 'Offline test',
+        current: true,
+        fingerprint: null,
+        verifiedHere: true,
+      },
     ]);
   });
 

@@ -380,6 +380,8 @@ export class VaultService implements UnlockedServices {
             id: owner.workspaceId,
             displayName: app.workspaceDisplayName ?? owner.workspaceId,
             current: true,
+            fingerprint: null,
+            verifiedHere: true,
           },
         ],
       };
@@ -387,13 +389,27 @@ export class VaultService implements UnlockedServices {
     return {
       workspaces: listed
         .filter((w) => w.pin !== 'mismatch')
-        .map((w) => ({ id: w.id, displayName: w.displayName, current: w.id === data.workspace }))
+        .map((w) => ({
+          id: w.id,
+          displayName: w.displayName,
+          current: w.id === data.workspace,
+          fingerprint: w.fingerprint,
+          verifiedHere: w.pin === 'match',
+        }))
         .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id)),
     };
   }
 
-  /** Makes another workspace this identity is a member of the current one. */
-  async switchWorkspace(workspaceId: string): Promise<IpcResponse<'vault.switchWorkspace'>> {
+  /**
+   * Makes another workspace this identity is a member of the current one. One this device never
+   * verified needs the fingerprint the user compared out of band: a malicious server could
+   * otherwise list a look-alike workspace (with a replayed invitation of yours) and collect what
+   * you write there.
+   */
+  async switchWorkspace(
+    workspaceId: string,
+    expectFingerprint?: string,
+  ): Promise<IpcResponse<'vault.switchWorkspace'>> {
     const before = await this.workspaces();
     const target = before.workspaces.find((w) => w.id === workspaceId);
     if (!target) {
@@ -403,9 +419,20 @@ export class VaultService implements UnlockedServices {
       );
     }
     if (target.current) return before;
+    if (!target.verifiedHere && expectFingerprint === undefined) {
+      throw new BackboneError(
+        'MEMBERSHIP_FINGERPRINT_REQUIRED',
+        `This device has not opened "${target.displayName}" before. Compare its fingerprint with one of its administrators, then open it.`,
+      );
+    }
     const core = this.core();
     await core.session.exclusive(async () => {
-      const ws = await core.session.verified((client) => client.workspace.get({ workspaceId }));
+      const ws = await core.session.verified((client) =>
+        client.workspace.get({
+          workspaceId,
+          ...(expectFingerprint !== undefined ? { expectFingerprint } : {}),
+        }),
+      );
       await useWorkspace(core, ws);
     });
     core.ctx.emit('vault.changed', { workspaceId, origin: 'local' });

@@ -379,12 +379,24 @@ describe('vault', () => {
     await client.workspace.create('Second', { workspaceId: 'vault-second', username: 'alice' });
     const listed = await alice.call('vault.workspaces', {});
     expect(listed.workspaces).toEqual([
-      { id: 'vault-second', displayName: 'Second', current: false },
-      { id: WORKSPACE, displayName: 'Vault test', current: true },
+      {
+        id: 'vault-second',
+        displayName: 'Second',
+        current: false,
+        fingerprint: expect.stringMatching(/^\d{5}( \d{5}){11}$/),
+        verifiedHere: true,
+      },
+      {
+        id: WORKSPACE,
+        displayName: 'Vault test',
+        current: true,
+        fingerprint: expect.stringMatching(/^\d{5}( \d{5}){11}$/),
+        verifiedHere: true,
+      },
     ]);
-    expect(await bob.call('vault.workspaces', {})).toEqual({
-      workspaces: [{ id: WORKSPACE, displayName: 'Vault test', current: true }],
-    });
+    expect((await bob.call('vault.workspaces', {})).workspaces).toMatchObject([
+      { id: WORKSPACE, displayName: 'Vault test', current: true, verifiedHere: true },
+    ]);
     expect(await bob.failure('vault.switchWorkspace', { workspaceId: 'vault-second' })).toBe(
       'MEMBERSHIP_UNKNOWN_MEMBER',
     );
@@ -397,5 +409,39 @@ describe('vault', () => {
     const back = await alice.call('vault.snapshot', {});
     expect(back.workspaceId).toBe(WORKSPACE);
     expect(back.entries.length).toBeGreaterThan(0);
+  });
+
+  it('opens a workspace this device never verified only with its compared fingerprint', async () => {
+    // Bob makes a workspace of his own and adds Alice: her device has never seen it.
+    const bobClient = bob.core.services.session.client();
+    await bobClient.workspace.create('Bob’s', { workspaceId: 'vault-bobs', username: 'bob' });
+    await bob.call('vault.switchWorkspace', { workspaceId: 'vault-bobs' });
+    const invitation = await alice.core.services.session.client().user.generate('alice');
+    await bob.core.services.session.client().user.import(invitation.invitation, ['STORE_USE']);
+
+    const listed = (await alice.call('vault.workspaces', {})).workspaces;
+    const target = listed.find((w) => w.id === 'vault-bobs')!;
+    expect(target).toMatchObject({ displayName: 'Bob’s', current: false, verifiedHere: false });
+    expect(await alice.failure('vault.switchWorkspace', { workspaceId: 'vault-bobs' })).toBe(
+      'MEMBERSHIP_FINGERPRINT_REQUIRED',
+    );
+    const other = listed.find((w) => w.id === WORKSPACE)!.fingerprint!;
+    expect(
+      await alice.failure('vault.switchWorkspace', {
+        workspaceId: 'vault-bobs',
+        expectFingerprint: other,
+      }),
+    ).toBe('MEMBERSHIP_FORK');
+    expect((await alice.call('session.state', {})).setup.workspace?.id).toBe(WORKSPACE);
+    const switched = await alice.call('vault.switchWorkspace', {
+      workspaceId: 'vault-bobs',
+      expectFingerprint: target.fingerprint!,
+    });
+    expect(switched.workspaces.find((w) => w.current)).toMatchObject({
+      id: 'vault-bobs',
+      verifiedHere: true,
+    });
+    await alice.call('vault.switchWorkspace', { workspaceId: WORKSPACE });
+    await bob.call('vault.switchWorkspace', { workspaceId: WORKSPACE });
   });
 });

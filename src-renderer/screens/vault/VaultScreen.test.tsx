@@ -6,6 +6,7 @@ import { clearClipboardNow } from '../../stores/clipboard-countdown.js';
 import { useVaultStore } from '../../stores/vault-store.js';
 import { fakeIpc, type FakeIpc } from '../../test/fake-ipc.js';
 import {
+  WORK_FINGERPRINT,
   callsTo,
   entry,
   folder,
@@ -71,6 +72,29 @@ describe('VaultScreen: browsing and search', () => {
     expect(button('db')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Collapse team' }));
     expect(screen.queryByRole('button', { name: 'db' })).toBeNull();
+  });
+
+  it('opens a workspace this device never verified only after the fingerprint was compared', async () => {
+    const ipc = await open();
+    ipc.on('vault.switchWorkspace', () => ({ workspaces: [] }));
+    fireEvent.click(
+      within(screen.getByRole('navigation', { name: 'Workspaces' })).getByText('Work'),
+    );
+    const dialog = await screen.findByRole('dialog', { name: 'Open Work?' });
+    expect(
+      within(dialog).getByRole('group', { name: `Fingerprint of Work: ${WORK_FINGERPRINT}` }),
+    ).toBeTruthy();
+    const openButton = within(dialog).getByRole('button', { name: 'Open workspace' });
+    expect((openButton as HTMLButtonElement).disabled).toBe(true);
+    expect(callsTo(ipc, 'vault.switchWorkspace')).toEqual([]);
+    fireEvent.click(within(dialog).getByLabelText(/I compared this fingerprint/));
+    fireEvent.click(openButton);
+    await waitFor(() =>
+      expect(callsTo(ipc, 'vault.switchWorkspace')).toEqual([
+        { workspaceId: 'work', expectFingerprint: WORK_FINGERPRINT },
+      ]),
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
   it('filters as you type across the workspace, highlights, and says when nothing matches', async () => {

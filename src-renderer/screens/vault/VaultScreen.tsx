@@ -17,6 +17,7 @@ import {
   searchTerms,
   selectVisibleEntries,
   useVaultStore,
+  type WorkspaceItem,
 } from '../../stores/vault-store.js';
 import { OFFLINE_REASON, displayPath, has, writeBlocked } from './access.js';
 import { EntryList } from './EntryList.js';
@@ -24,6 +25,7 @@ import { EntryView } from './EntryView.js';
 import { NewEntryDialog } from './EntryDialog.js';
 import { DeleteFolderDialog, ISOLATED_EXPLANATION, NewFolderDialog } from './FolderDialogs.js';
 import { OfflineBanner } from './OfflineBanner.js';
+import { OpenWorkspaceDialog } from './OpenWorkspaceDialog.js';
 import { SharingDialog } from './SharingDialog.js';
 import { ShortcutsDialog } from './ShortcutsDialog.js';
 import { VaultSidebar } from './VaultSidebar.js';
@@ -63,6 +65,7 @@ export function VaultScreen() {
   const { snapshot, namespace, query, selected } = store;
   const offline = isOffline(store);
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
+  const [opening, setOpening] = useState<WorkspaceItem | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
 
@@ -280,7 +283,11 @@ export function VaultScreen() {
         showShared={showShared}
         busy={store.busy}
         onOpen={store.setNamespace}
-        onSwitchWorkspace={(id) => void store.switchWorkspace(id)}
+        onSwitchWorkspace={(id) => {
+          const target = store.workspaces.find((w) => w.id === id);
+          if (target && !target.verifiedHere) setOpening(target);
+          else void store.switchWorkspace(id);
+        }}
       />
       <div className="vault-main">
         <OfflineBanner snapshot={snapshot} connection={store.connection} />
@@ -417,6 +424,7 @@ export function VaultScreen() {
         />
       )}
       {dialog === 'shortcuts' && <ShortcutsDialog onClose={() => setDialog(null)} />}
+      {opening && <OpenWorkspaceDialog workspace={opening} onClose={() => setOpening(null)} />}
       <VaultToasts />
     </div>
   );

@@ -5,7 +5,7 @@
  * renderer → core only.
  */
 import { z } from 'zod';
-import { memberNameSchema, workspaceIdSchema } from './common.js';
+import { fingerprintSchema, memberNameSchema, workspaceIdSchema } from './common.js';
 
 /** Store access bits (same names as src-shared/store/bits.ts). */
 export const accessBitSchema = z.enum(['READ', 'WRITE', 'DELETE', 'EJECT']);
@@ -175,11 +175,23 @@ export const workspaceListSchema = z.strictObject({
       id: z.string(),
       displayName: z.string(),
       current: z.boolean(),
+      /** Its fingerprint as the server lists it (null offline): compare it out of band. */
+      fingerprint: fingerprintSchema.nullable(),
+      /** This device verified its log before (pinned). If not, opening it needs the fingerprint. */
+      verifiedHere: z.boolean(),
     }),
   ),
 });
+export type WorkspaceList = z.infer<typeof workspaceListSchema>;
 
-export const switchWorkspaceRequestSchema = z.strictObject({ workspaceId: workspaceIdSchema });
+export const switchWorkspaceRequestSchema = z.strictObject({
+  workspaceId: workspaceIdSchema,
+  /**
+   * Required for a workspace this device never verified: the fingerprint the user compared with
+   * an administrator. A log with another genesis is refused (MEMBERSHIP_FORK).
+   */
+  expectFingerprint: fingerprintSchema.optional(),
+});
 
 /** The server's reachability as the core sees it. */
 export const connectionStateSchema = z.strictObject({
