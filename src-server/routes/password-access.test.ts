@@ -501,6 +501,40 @@ describe.each(backends)('password access over WebSocket ($name)', (backend) => {
     if (!own.ok) throw own.error;
     expect((await opened.storage.getPasswordAccess(team, 'bob'))?.identityId).toBe(bob.user.id);
     expect(await opened.storage.getPasswordAccess(team, 'alice')).toBeUndefined();
+
+    // Alice registers too; then Bob is removed: his record goes with him, hers stays.
+    const hers = await inTeam('alice', alice.token);
+    if (!hers.ok) throw hers.error;
+    await opened.storage.appendMembershipEntries(
+      team,
+      { seq: 0, hash: 'g' },
+      [{ seq: 1, entry: '{}', hash: 'h1' }],
+      [{ identityId: alice.user.id, name: 'alice', permissions: ['ROOT'] }],
+      [],
+      clock.now(),
+    );
+    expect(await opened.storage.getPasswordAccess(team, 'bob')).toBeUndefined();
+    expect((await opened.storage.getPasswordAccess(team, 'alice'))?.identityId).toBe(alice.user.id);
+    // Someone added later under the name "bob" (Carol's identity) may register it.
+    await opened.storage.appendMembershipEntries(
+      team,
+      { seq: 1, hash: 'h1' },
+      [{ seq: 2, entry: '{}', hash: 'h2' }],
+      [
+        { identityId: alice.user.id, name: 'alice', permissions: ['ROOT'] },
+        { identityId: carol.user.id, name: 'bob', permissions: ['STORE_USE'] },
+      ],
+      [],
+      clock.now(),
+    );
+    const reused = await inTeam('bob', carol.token);
+    if (!reused.ok) throw reused.error;
+    expect((await opened.storage.getPasswordAccess(team, 'bob'))?.identityId).toBe(carol.user.id);
+
+    // Deleting the workspace deletes every password record of it.
+    await opened.storage.deleteWorkspace(team, clock.now(), () => []);
+    expect(await opened.storage.getPasswordAccess(team, 'alice')).toBeUndefined();
+    expect(await opened.storage.getPasswordAccess(team, 'bob')).toBeUndefined();
   });
 
   it('keeps failed-login limits in the database: shared by two servers, kept over a restart', async () => {

@@ -308,12 +308,30 @@ export class WorkspaceQueries {
         }
         await this.insertLog(trx, workspaceId, entries);
         await this.replaceMembers(trx, workspaceId, members);
+        await this.forgetFormerMembersPasswordAccess(trx, workspaceId);
         return this.insertEvents(trx, events, now);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict();
       throw error;
     }
+  }
+
+  /**
+   * Password access of identities no longer members (removed in this change): their verifier and
+   * keyfile blob go with them, and the name is free for whoever is added under it later.
+   */
+  private async forgetFormerMembersPasswordAccess(trx: Db, workspaceId: string): Promise<void> {
+    await trx
+      .deleteFrom('password_access')
+      .where('workspace_id', '=', workspaceId)
+      .where('identity_id', 'not in', (eb) =>
+        eb
+          .selectFrom('workspace_members')
+          .select('identity_id')
+          .where('workspace_id', '=', workspaceId),
+      )
+      .execute();
   }
 
   async deleteWorkspace(
@@ -346,6 +364,8 @@ export class WorkspaceQueries {
       await trx.deleteFrom('store_records').where('workspace_id', '=', id).execute();
       await trx.deleteFrom('store_tombstones').where('workspace_id', '=', id).execute();
       await trx.deleteFrom('store_heads').where('workspace_id', '=', id).execute();
+      await trx.deleteFrom('password_access').where('workspace_id', '=', id).execute();
+      await trx.deleteFrom('password_access_attempts').where('workspace_id', '=', id).execute();
       return this.insertEvents(trx, makeEvents(members.map((m) => m.identity_id)), deletedAt);
     });
   }
