@@ -30,15 +30,7 @@ import type {
   VaultSnapshot,
 } from '../../../src-shared/ipc/contract.js';
 import type { BackboneClient } from '../../../src-shared/sdk/client.js';
-import type { EntryInfo } from '../../../src-shared/sdk/store-api.js';
-import {
-  isUnreachable,
-  storeCopySchema,
-  type SharingInfo,
-  type StoreCopy,
-  type VaultListing,
-} from '../../../src-shared/sdk/vault.js';
-import type { ListedEntry, ListedNamespace } from '../../../src-shared/store/index.js';
+import { isUnreachable, storeCopySchema, type StoreCopy } from '../../../src-shared/sdk/vault.js';
 import { useWorkspace } from '../onboarding/workspace-setup.js';
 import type { CoreContext } from '../core-context.js';
 import type { CoreServices } from '../services.js';
@@ -48,6 +40,7 @@ import { ConnectionTracker } from './connection.js';
 import { OfflineCache, deriveCacheKey, type CacheOwner } from './offline-cache.js';
 import { PendingDeletes } from './pending-deletes.js';
 import { explainRevocation } from './revoke-explanation.js';
+import { toEntry, toNamespace, toRevealed, toSharing, toSnapshot } from './vault-views.js';
 
 export const DEFAULT_UNDO_SECONDS = 10;
 
@@ -64,71 +57,6 @@ export interface VaultServiceOptions {
 
 interface Owner extends CacheOwner {
   client: BackboneClient;
-}
-
-function toEntry(e: ListedEntry): VaultEntry {
-  return {
-    path: e.path,
-    namespace: e.namespace,
-    version: e.version,
-    writer: e.writer,
-    expiresAt: e.expiresAt,
-    expired: e.expired,
-    access: [...e.access],
-  };
-}
-
-function toNamespace(n: ListedNamespace): VaultNamespace {
-  return { path: n.path, isolated: n.isolated, access: [...n.access] };
-}
-
-function toSnapshot(
-  listing: VaultListing,
-  source: 'server' | 'cache',
-  offlineReason: string | null,
-): VaultSnapshot {
-  return {
-    workspaceId: listing.workspaceId,
-    displayName: listing.displayName,
-    you: listing.you,
-    hasStore: listing.hasStore,
-    canCreateStore: !listing.hasStore && listing.root,
-    namespaces: listing.namespaces.map(toNamespace),
-    entries: listing.entries.map(toEntry),
-    source,
-    fetchedAt: listing.fetchedAt,
-    offlineReason,
-  };
-}
-
-function toRevealed(info: EntryInfo): RevealedEntry {
-  return {
-    path: info.key,
-    value: info.value,
-    version: info.version,
-    writer: info.writer,
-    expiresAt: info.expiresAt,
-  };
-}
-
-function toSharing(info: SharingInfo): SharingView {
-  return {
-    path: info.path,
-    kind: info.kind,
-    grants: info.grants.map((g) => ({
-      grantee: g.grantee,
-      granter: g.granter,
-      access: [...g.access],
-      valid: g.valid,
-      problem: g.problem ?? null,
-    })),
-    members: info.members.map((m) => ({
-      name: m.name,
-      you: m.name === info.you,
-      access: [...m.access],
-    })),
-    yourAccess: [...info.yourAccess],
-  };
 }
 
 export class VaultService implements UnlockedServices {
