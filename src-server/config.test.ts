@@ -97,6 +97,20 @@ describe('server configuration', () => {
     expect(refused({ requestTimeout: '5' })).toContain('--request-timeout');
   });
 
+  it('takes a metrics token of 16 to 256 printable characters, none by default', () => {
+    const env = {};
+    expect(resolveServerConfig({}, env).metricsToken).toBeNull();
+    const token = 'abcdefghijklmnop';
+    expect(resolveServerConfig({}, { BACKBONE_METRICS_TOKEN: token }).metricsToken).toBe(token);
+    expect(resolveServerConfig({ metricsToken: `${token}-flag` }, env).metricsToken).toBe(
+      `${token}-flag`,
+    );
+    expect(refused({ metricsToken: 'short' })).toContain(
+      '--metrics-token or BACKBONE_METRICS_TOKEN',
+    );
+    expect(refused({ metricsToken: 'has a space in it ok' })).toContain('--metrics-token');
+  });
+
   it('reads the event retention in whole days from 1 to 3650', () => {
     expect(resolveServerConfig({ eventRetentionDays: '7' }, {}).eventRetentionDays).toBe(7);
     expect(

@@ -45,6 +45,11 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean;
+  /**
+   * When set, /metrics answers only requests with `Authorization: Bearer <this>` (compared in
+   * constant time); otherwise anyone who reaches the server can read it.
+   */
+  metricsToken: string | null;
   /** Most tokens one identity may hold at once (not expired, not revoked). */
   maxActiveTokens: number;
   /**
@@ -99,6 +104,7 @@ export function defaultServerConfig(dataDir: string = defaultServerDataDir()): S
     handlerTimeoutMs: 30_000,
     shutdownTimeoutMs: 10_000,
     metrics: true,
+    metricsToken: null,
     maxActiveTokens: 1000,
     eventRetentionDays: DEFAULT_EVENT_RETENTION_DAYS,
     passwordAccess: { ...PWHASH_FLOORS.passwordAccess },
@@ -119,6 +125,7 @@ export interface ServeFlags {
   rateLimitAccount?: string | number;
   requestTimeout?: string | number;
   metrics?: boolean;
+  metricsToken?: string;
   eventRetentionDays?: string | number;
   passwordOpslimit?: string | number;
   passwordMemlimitMib?: string | number;
@@ -138,6 +145,7 @@ export const SERVER_ENV = {
   rateLimitAccount: 'BACKBONE_RATE_LIMIT_ACCOUNT',
   requestTimeout: 'BACKBONE_REQUEST_TIMEOUT',
   metrics: 'BACKBONE_METRICS',
+  metricsToken: 'BACKBONE_METRICS_TOKEN',
   eventRetentionDays: 'BACKBONE_EVENT_RETENTION_DAYS',
   passwordOpslimit: 'BACKBONE_PASSWORD_OPSLIMIT',
   passwordMemlimitMib: 'BACKBONE_PASSWORD_MEMLIMIT_MIB',
@@ -156,6 +164,7 @@ const FLAG_NAMES: Record<keyof typeof SERVER_ENV, string> = {
   rateLimitAccount: '--rate-limit-account',
   requestTimeout: '--request-timeout',
   metrics: '--no-metrics',
+  metricsToken: '--metrics-token',
   eventRetentionDays: '--event-retention-days',
   passwordOpslimit: '--password-opslimit',
   passwordMemlimitMib: '--password-memlimit-mib',
@@ -248,6 +257,14 @@ export function resolveServerConfig(
   if (trustProxy !== undefined) config.trustProxy = boolean('trustProxy', trustProxy);
   const metrics = pick('metrics');
   if (metrics !== undefined) config.metrics = boolean('metrics', metrics);
+  const metricsToken = pick('metricsToken');
+  if (metricsToken !== undefined) {
+    const text = String(metricsToken);
+    if (!/^[\x21-\x7e]{16,256}$/.test(text)) {
+      throw invalid('metricsToken', '16 to 256 printable characters without spaces');
+    }
+    config.metricsToken = text;
+  }
 
   const ip = pick('rateLimitIp');
   if (ip !== undefined) config.rateLimit.ipPerMinute = integer('rateLimitIp', ip, 1, 1_000_000);

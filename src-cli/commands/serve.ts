@@ -41,6 +41,10 @@ export function serveCommand(): Command {
     .option('--request-timeout <ms>', 'request timeout in ms (BACKBONE_REQUEST_TIMEOUT)')
     .option('--no-metrics', 'do not serve /metrics (BACKBONE_METRICS=0)')
     .option(
+      '--metrics-token <token>',
+      'serve /metrics only with this bearer token (prefer BACKBONE_METRICS_TOKEN: flags show in ps)',
+    )
+    .option(
       '--event-retention-days <n>',
       'keep push-channel events this many days, 1 to 3650 (BACKBONE_EVENT_RETENTION_DAYS, default 30)',
     )

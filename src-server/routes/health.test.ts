@@ -89,6 +89,28 @@ describe.each(backends)('health when the database is gone ($name)', (backend) =>
   });
 });
 
+describe.each(backends.slice(0, 1))('metrics with a token ($name)', (backend) => {
+  it('answers /metrics only with the token, 401 otherwise', async () => {
+    const token = 'metrics-token-0123456789abcdef';
+    const server = await startTestServer(backend, { config: { metricsToken: token } });
+    try {
+      const none = await server.api.get('/metrics');
+      expect(none.status).toBe(401);
+      expect(none.body).toMatchObject({ error: { code: 'AUTH_REQUIRED' } });
+      expect(none.text).not.toContain('backbone_http_requests_total');
+      expect((await server.api.get('/metrics', { token: `${token}x` })).status).toBe(401);
+      expect((await server.api.get('/metrics', { token: token.slice(1) })).status).toBe(401);
+      const ok = await server.api.get('/metrics', { token });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('backbone_http_requests_total');
+      // The rest of the API does not take the metrics token as a login.
+      expect((await server.api.get('/v1/workspaces', { token })).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe.each(backends.slice(0, 1))('metrics switched off ($name)', (backend) => {
   it('has no /metrics route', async () => {
     const server = await startTestServer(backend, { config: { metrics: false } });
