@@ -1,10 +1,11 @@
 /**
- * The `backbone` command (docs/cli.md): identities, login, tokens, workspaces, members, password
- * access, and `backbone serve`. Entries and namespaces: the encrypted store.
+ * The `backbone` command (docs/cli.md): identities, devices, login, tokens, workspaces, members,
+ * password access, and `backbone serve`. Entries and namespaces: the encrypted store.
  */
 import { Command } from 'commander';
 import { APP_VERSION } from '../src-main/core/app-info.js';
 import { authenticateCommand, logoutCommand } from './commands/authenticate.js';
+import { deviceCommand } from './commands/device.js';
 import { entryCommand } from './commands/entry.js';
 import { identityCommand, initCommand } from './commands/identity.js';
 import { namespaceCommand } from './commands/namespace.js';
@@ -30,6 +31,7 @@ export function createProgram(): Command {
     .addCommand(logoutCommand())
     .addCommand(userCommand())
     .addCommand(tokenCommand())
+    .addCommand(deviceCommand())
     .addCommand(passwordCommand())
     .addCommand(entryCommand())
     .addCommand(namespaceCommand());

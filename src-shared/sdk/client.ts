@@ -67,6 +67,7 @@ import {
   type ServerPin,
   type StoredToken,
 } from './store.js';
+import { DeviceApi } from './devices.js';
 import { EntryApi, NamespaceApi, StoreService } from './store-api.js';
 import { TokenApi } from './tokens.js';
 import { UserApi } from './users.js';
@@ -158,6 +159,8 @@ export class BackboneClient {
   readonly workspace: WorkspaceApi;
   readonly user: UserApi;
   readonly token: TokenApi;
+  /** This identity's devices: list, revoke (devices.ts). */
+  readonly device: DeviceApi;
   /** The encrypted store: values (store-api.ts). */
   readonly entry: EntryApi;
   /** The encrypted store: folders (store-api.ts). */
@@ -227,6 +230,7 @@ export class BackboneClient {
       this.namespace.cleanupAfterRemoval(name),
     );
     this.token = new TokenApi(this.#ctx);
+    this.device = new DeviceApi(this.#ctx);
     this.storeService = new StoreService(this.#ctx, this.workspace);
     this.entry = new EntryApi(this.storeService);
     this.namespace = new NamespaceApi(this.storeService);

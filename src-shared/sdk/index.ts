@@ -11,6 +11,12 @@ export {
   type FromCredentialsOptions,
 } from './client.js';
 export {
+  DeviceApi,
+  verifiedDevice,
+  type DeviceSummary,
+  type RevokeDeviceOptions,
+} from './devices.js';
+export {
   HttpClient,
   ServerError,
   cleanServerMessage,
