@@ -20,7 +20,56 @@ async function failure(client: HttpClient): Promise<unknown> {
   );
 }
 
+/** fetch as undici fails it when the server closed a kept-alive connection being reused. */
+function staleSocket(): Error {
+  const socket = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+  return new TypeError('fetch failed', { cause: socket });
+}
+
 describe('HttpClient', () => {
+  it('sends a read again once when a reused connection was closed, never a write', async () => {
+    let calls = 0;
+    const flaky = async () => {
+      calls++;
+      if (calls === 1) throw staleSocket();
+      return new Response('{"v":1,"ok":true}', {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+    const client = new HttpClient('http://s', { fetch: flaky });
+    expect(await client.request('GET', '/x', { schema })).toEqual({ v: 1, ok: true });
+    expect(calls).toBe(2);
+
+    calls = 0;
+    expect(await client.request('POST', '/query', { schema, body: {}, idempotent: true })).toEqual({
+      v: 1,
+      ok: true,
+    });
+    expect(calls).toBe(2);
+
+    calls = 0;
+    const write = await client.request('POST', '/x', { schema, body: {} }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isBackboneError(write, 'SERVER_UNREACHABLE')).toBe(true);
+    expect(calls).toBe(1);
+
+    // A refused connection is not a stale one: no second try.
+    let refused = 0;
+    const down = new HttpClient('http://s', {
+      fetch: async () => {
+        refused++;
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+        });
+      },
+    });
+    expect(isBackboneError(await failure(down), 'SERVER_UNREACHABLE')).toBe(true);
+    expect(refused).toBe(1);
+  });
+
   it('returns schema-checked answers', async () => {
     const client = new HttpClient('http://s', { fetch: fakeFetch(200, '{"v":1,"ok":true}') });
     expect(await client.request('GET', '/x', { schema })).toEqual({ v: 1, ok: true });

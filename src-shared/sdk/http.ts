@@ -92,6 +92,23 @@ export interface RequestOptions<S extends z.ZodType> {
   token?: string;
   /** Expected success status(es); anything else 2xx is refused too. */
   expect?: number | readonly number[];
+  /**
+   * The request only reads (a POST carrying a query): it may be sent again when a reused
+   * connection turns out to be closed. GET always may.
+   */
+  idempotent?: boolean;
+}
+
+/** Socket errors of a kept-alive connection the server closed just as it was reused. */
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+function isStaleConnection(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && STALE_CONNECTION_CODES.has(code)) return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 export class HttpClient {
@@ -119,9 +136,21 @@ export class HttpClient {
     }
     const url = this.baseUrl + path;
     const signal = AbortSignal.timeout(this.timeoutMs);
+    const send = () => this.fetchFn(url, { method, headers, body, signal, redirect: 'error' });
     let response: Response;
     try {
-      response = await this.fetchFn(url, { method, headers, body, signal, redirect: 'error' });
+      try {
+        response = await send();
+      } catch (first) {
+        // A keep-alive connection the server closed while we reused it (its idle timeout raced
+        // ours): nothing reached the server's handler, so a read is sent once more.
+        const retry =
+          (method === 'GET' || options.idempotent === true) &&
+          !signal.aborted &&
+          isStaleConnection(first);
+        if (!retry) throw first;
+        response = await send();
+      }
     } catch (cause) {
       throw this.networkError(cause, signal);
     }

@@ -193,6 +193,7 @@ export class StoreService {
             limit: STORE_PAGE_MAX,
           },
           token,
+          idempotent: true,
         }),
       );
       if (page.workspace !== id) {
