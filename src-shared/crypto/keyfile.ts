@@ -28,7 +28,7 @@
 import { z } from 'zod';
 import { BackboneError, isBackboneError } from '../errors.js';
 import { aeadDecryptParts, aeadEncryptParts, symmetricKey } from './aead.js';
-import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from './encoding.js';
+import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encoding.js';
 import { rootSecret, ROOT_SECRET_BYTES } from './identity.js';
 import {
   assertParamsAtFloor,
@@ -436,34 +436,12 @@ function ioError(action: string, cause: unknown): BackboneError {
  */
 export async function writeKeyfileAtomic(path: string, keyfile: Keyfile): Promise<void> {
   const text = serializeKeyfile(keyfile);
-  const fs = await import('node:fs/promises');
-  const nodePath = await import('node:path');
-  const dir = nodePath.dirname(path);
-  const tmp = nodePath.join(dir, `.${nodePath.basename(path)}.${toHex(randomBytes(8))}.tmp`);
-  let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
+  // Loaded on use: the rest of this module runs where there is no file system.
+  const { writeFileAtomic } = await import('../node/atomic-file.js');
   try {
-    handle = await fs.open(tmp, 'wx', 0o600);
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fs.rename(tmp, path);
+    await writeFileAtomic(path, text, 0o600);
   } catch (cause) {
-    if (handle) await handle.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw ioError('save', cause);
-  }
-  // Make the rename durable. Directories cannot be opened for fsync on Windows: skip there.
-  if (process.platform !== 'win32') {
-    let dirHandle: Awaited<ReturnType<typeof fs.open>> | undefined;
-    try {
-      dirHandle = await fs.open(dir, 'r');
-      await dirHandle.sync();
-    } catch (cause) {
-      throw ioError('save', cause);
-    } finally {
-      await dirHandle?.close().catch(() => undefined);
-    }
   }
 }
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { BackboneError } from '../../../src-shared/errors.js';
-import { writeFileAtomic } from '../../../src-shared/sdk/profile/profile.js';
+import { writeFileAtomic } from '../../../src-shared/node/atomic-file.js';
 
 export class JsonFile<T extends { v: number }> {
   #cache: T | undefined;

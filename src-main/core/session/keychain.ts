@@ -17,7 +17,7 @@ import {
   type Keyfile,
 } from '../../../src-shared/crypto/index.js';
 import { BackboneError } from '../../../src-shared/errors.js';
-import { writeFileAtomic } from '../../../src-shared/sdk/profile/profile.js';
+import { writeFileAtomic } from '../../../src-shared/node/atomic-file.js';
 
 export interface Keychain {
   /** True when the OS can encrypt for this user (Electron `safeStorage.isEncryptionAvailable`). */

@@ -99,7 +99,7 @@ describe('offline cache file', () => {
     await cache.write(owner, key, utf8('old'));
     const file = cache.fileOf(owner);
     // What a crash between writing the temporary file and the rename leaves behind.
-    const leftover = `${file}.abcdef012345.tmp`;
+    const leftover = path.join(path.dirname(file), `.${path.basename(file)}.abcdef012345.tmp`);
     await writeFile(leftover, 'half a new copy');
     expect(fromUtf8((await cache.read(owner, key))!)).toBe('old');
     await cache.write(owner, key, utf8('new'));

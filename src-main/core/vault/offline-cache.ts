@@ -13,15 +13,15 @@
  * Reading never throws for a bad file: missing, truncated, tampered, written by another
  * identity or for another workspace — it is a cache, so the file is ignored with a log line.
  */
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../../src-shared/node/atomic-file.js';
 import {
   aeadDecrypt,
   aeadEncrypt,
   blake2b,
   canonicalJson,
   deriveSubkey,
-  randomBytes,
   symmetricKey,
   toHex,
   utf8,
@@ -82,25 +82,7 @@ export class OfflineCache {
     bytes.set(sealed, MAGIC.length);
     const file = this.fileOf(owner);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await this.#removeLeftovers(file);
-    const tmp = `${file}.${toHex(randomBytes(6))}.tmp`;
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      await rm(tmp, { force: true });
-      throw error;
-    }
-    await handle.close();
-    try {
-      await rename(tmp, file);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
-    await this.#syncDir();
+    await writeFileAtomic(file, bytes, 0o600);
   }
 
   /** The plaintext, or undefined (missing or unusable: logged, never thrown). */
@@ -132,34 +114,5 @@ export class OfflineCache {
   /** Deletes an owner's copy (e.g. when the workspace is gone). */
   async remove(owner: CacheOwner): Promise<void> {
     await rm(this.fileOf(owner), { force: true });
-  }
-
-  /** Temporary files a crash left behind for this file (writes of one file never overlap). */
-  async #removeLeftovers(file: string): Promise<void> {
-    const base = path.basename(file);
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (name.startsWith(`${base}.`) && name.endsWith('.tmp')) {
-        await rm(path.join(this.dir, name), { force: true });
-      }
-    }
-  }
-
-  /** Makes the rename durable. Some systems (Windows) cannot open a directory: skipped there. */
-  async #syncDir(): Promise<void> {
-    let handle;
-    try {
-      handle = await open(this.dir, 'r');
-      await handle.sync();
-    } catch {
-      // not supported here; the rename itself is still atomic
-    } finally {
-      await handle?.close().catch(() => undefined);
-    }
   }
 }

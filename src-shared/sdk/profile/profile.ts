@@ -11,15 +11,14 @@
  * rename). `ProfileStore` is the SDK's `ClientStore` over pins.json and tokens.json; a verified
  * head in pins.json is never lowered, even by a concurrent process.
  */
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../../node/atomic-file.js';
 import {
   SignedStatementSchema,
-  randomBytes,
   readKeyfile,
-  toHex,
   writeKeyfileAtomic,
   type DeviceCertificate,
   type Keyfile,
@@ -104,28 +103,6 @@ function damaged(file: string, cause?: unknown): BackboneError {
     `The profile file ${file} is damaged or from a newer Backbone. Fix or remove it.`,
     cause === undefined ? undefined : { cause },
   );
-}
-
-/** Writes text atomically with the given mode. */
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${toHex(randomBytes(6))}.tmp`);
-  const handle = await open(tmp, 'wx', mode);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
 }
 
 async function readJson<T>(file: string, schema: z.ZodType<T>, empty: T): Promise<T> {
