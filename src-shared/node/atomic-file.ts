@@ -2,13 +2,13 @@
  * Replacing a file atomically and durably (Node only): the bytes go to a fresh temporary file
  * beside it (created exclusively, with the final mode), are fsynced, renamed over the file, and
  * the directory is fsynced so the rename survives a crash. A crash at any point leaves the old
- * file or the new one, never a mix; temporary files a crash left behind are removed by the next
- * write of the same file.
+ * file or the new one, never a mix; temporary files a crash left behind (older than ten minutes,
+ * so never those of a write still running) are removed by the next write of the same file.
  *
  * The one implementation behind the keyfile, the profile and app-state files, and the offline
  * copies of the store.
  */
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../crypto/encoding.js';
 import { randomBytes } from '../crypto/random.js';
@@ -16,6 +16,12 @@ import { randomBytes } from '../crypto/random.js';
 function tempPrefix(file: string): string {
   return `.${path.basename(file)}.`;
 }
+
+/**
+ * A temporary file younger than this may belong to a write still running (another writer of the
+ * same file): only older ones are leftovers of a crash.
+ */
+const LEFTOVER_AGE_MS = 10 * 60 * 1000;
 
 /** Temporary files of earlier writes of `file` that never got renamed (a crash, a full disk). */
 async function removeLeftovers(file: string): Promise<void> {
@@ -28,8 +34,12 @@ async function removeLeftovers(file: string): Promise<void> {
     return;
   }
   for (const name of names) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
-      await rm(path.join(dir, name), { force: true });
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const tmp = path.join(dir, name);
+    try {
+      if (Date.now() - (await stat(tmp)).mtimeMs > LEFTOVER_AGE_MS) await rm(tmp, { force: true });
+    } catch {
+      // gone meanwhile (its writer finished)
     }
   }
 }

@@ -3,7 +3,7 @@
  * crash removed, the old copy intact until the rename), and every bad file ignored with a log
  * line: truncated, changed, another identity's key, another owner's place, not a cache file.
  */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,9 @@ describe('offline cache file', () => {
     // What a crash between writing the temporary file and the rename leaves behind.
     const leftover = path.join(path.dirname(file), `.${path.basename(file)}.abcdef012345.tmp`);
     await writeFile(leftover, 'half a new copy');
+    // From a crash an hour ago (a fresh one could be a write still running).
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    await utimes(leftover, anHourAgo, anHourAgo);
     expect(fromUtf8((await cache.read(owner, key))!)).toBe('old');
     await cache.write(owner, key, utf8('new'));
     expect(await readdir(cache.dir)).toEqual([path.basename(file)]);
