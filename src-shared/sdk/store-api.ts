@@ -286,6 +286,31 @@ export class StoreService {
       },
     );
   }
+
+  /**
+   * `run` for an operation that needs the store's root namespace: when the store has none yet,
+   * `createRoot` (default `ensureRoot`) makes it and the operation runs once more; if there is
+   * still none, `STORE_NOT_FOUND`.
+   */
+  async runWithRoot<T>(
+    options: StoreOptions,
+    select: (ctx: StoreContext) => StoreEntrySelection,
+    prepare: (ctx: StoreContext, records: OpenedRecords) => Prepared<T>,
+    createRoot: () => Promise<void> = () => this.ensureRoot(options),
+  ): Promise<T> {
+    for (let round = 0; ; round++) {
+      try {
+        return await this.run(options, select, (ctx, records) => {
+          if (!hasRoot(records.view)) throw new NoRoot();
+          return prepare(ctx, records);
+        });
+      } catch (error) {
+        if (!(error instanceof NoRoot)) throw error;
+        if (round > 0) throw noStore();
+        await createRoot();
+      }
+    }
+  }
 }
 
 function tokenOf(ctx: StoreContext, key: string): string {
@@ -395,35 +420,27 @@ export class EntryApi {
     options: EntrySetOptions = {},
   ): Promise<{ key: string; version: number; expiresAt: string | null }> {
     const expiresAt = expiry(options);
-    for (let round = 0; ; round++) {
-      try {
-        return await this.service.run(
-          options,
-          (ctx) => ({ tokens: [tokenOf(ctx, key)] }),
-          (ctx, { view, tombstones }) => {
-            if (!hasRoot(view)) throw new NoRoot();
-            const token = tokenOf(ctx, key);
-            const write = writeEntry(ctx, view, {
-              path: key,
-              value,
-              expiresAt,
-              previousVersion: tombstones[token] ?? 0,
-            });
-            return {
-              result: {
-                key: normalizePath(key),
-                version: write.record.version,
-                expiresAt: write.record.expiresAt,
-              },
-              commit: { change: write.change },
-            };
+    return this.service.runWithRoot(
+      options,
+      (ctx) => ({ tokens: [tokenOf(ctx, key)] }),
+      (ctx, { view, tombstones }) => {
+        const token = tokenOf(ctx, key);
+        const write = writeEntry(ctx, view, {
+          path: key,
+          value,
+          expiresAt,
+          previousVersion: tombstones[token] ?? 0,
+        });
+        return {
+          result: {
+            key: normalizePath(key),
+            version: write.record.version,
+            expiresAt: write.record.expiresAt,
           },
-        );
-      } catch (error) {
-        if (!(error instanceof NoRoot) || round > 0) throw unwrapNoRoot(error);
-        await this.service.ensureRoot(options);
-      }
-    }
+          commit: { change: write.change },
+        };
+      },
+    );
   }
 
   /** Deletes the entry at `key` (needs DELETE). */
@@ -477,14 +494,14 @@ export class EntryApi {
   }
 }
 
+/** Thrown inside `runWithRoot` when the store has no root namespace yet. */
 class NoRoot extends Error {}
-function unwrapNoRoot(error: unknown): unknown {
-  return error instanceof NoRoot
-    ? new BackboneError(
-        'STORE_NOT_FOUND',
-        'This workspace has no store yet. An administrator (ROOT) creates it with the first write.',
-      )
-    : error;
+
+export function noStore(): BackboneError {
+  return new BackboneError(
+    'STORE_NOT_FOUND',
+    'This workspace has no store yet. An administrator (ROOT) creates it with the first write.',
+  );
 }
 
 async function grant(
@@ -561,33 +578,25 @@ export class NamespaceApi {
       const listing = await this.list('', options);
       return { key: '', id: listing.id, isolated: false, moved: 0 };
     }
-    for (let round = 0; ; round++) {
-      try {
-        return await this.service.run(
-          options,
-          () => ({ all: true }),
-          (ctx, { view }) => {
-            if (!hasRoot(view)) throw new NoRoot();
-            const created = createNamespace(ctx, view, {
-              path: key,
-              isolated: options.isolated === true,
-            });
-            return {
-              result: {
-                key: normalizePath(key),
-                id: created.namespace.id,
-                isolated: created.namespace.isolated,
-                moved: created.moved.entries.length + created.moved.namespaces.length,
-              },
-              commit: { change: created.change },
-            };
+    return this.service.runWithRoot(
+      options,
+      () => ({ all: true }),
+      (ctx, { view }) => {
+        const created = createNamespace(ctx, view, {
+          path: key,
+          isolated: options.isolated === true,
+        });
+        return {
+          result: {
+            key: normalizePath(key),
+            id: created.namespace.id,
+            isolated: created.namespace.isolated,
+            moved: created.moved.entries.length + created.moved.namespaces.length,
           },
-        );
-      } catch (error) {
-        if (!(error instanceof NoRoot) || round > 0) throw unwrapNoRoot(error);
-        await this.service.ensureRoot(options);
-      }
-    }
+          commit: { change: created.change },
+        };
+      },
+    );
   }
 
   /** Deletes the namespace at `key`; what it holds moves up one level (needs DELETE). */

@@ -54,7 +54,7 @@ import { memberBySignKey, verifyLog, type MembershipState } from '../workspace/m
 import { memberNamingKey, wipeNamingKey } from '../workspace/naming-key.js';
 import { has } from '../workspace/permissions.js';
 import type { ClientContext } from './client.js';
-import type { EntryInfo, StoreOptions, StoreService } from './store-api.js';
+import { noStore, type EntryInfo, type StoreOptions, type StoreService } from './store-api.js';
 import { VerificationError, type WorkspaceApi } from './workspaces.js';
 
 /** A listing of one workspace's store for this member, and where it came from. */
@@ -163,19 +163,6 @@ function applied(records: StoreRecords, change: StoreChange): StoreDraft {
   for (const id of change.remove.grants) draft.remove('grant', id);
   for (const id of change.remove.entries) draft.remove('entry', id);
   return draft;
-}
-
-function hasRoot(records: StoreRecords): boolean {
-  return records.allNamespaces().some((r) => r.parent === null);
-}
-
-class NoRoot extends Error {}
-
-function noStore(): BackboneError {
-  return new BackboneError(
-    'STORE_NOT_FOUND',
-    'This workspace has no store yet. An administrator (ROOT) creates it with the first write.',
-  );
 }
 
 /** Resolves `path` to a target of the expected kind (`STORE_NOT_FOUND` otherwise). */
@@ -446,76 +433,68 @@ export class VaultApi {
    */
   async set(path: string, value: string | Uint8Array, options: VaultSetOptions = {}) {
     const normalized = normalizePath(path);
-    for (let round = 0; ; round++) {
-      try {
-        return await this.service.run(
-          options,
-          (ctx) => ({ tokens: [pathToken(ctx.namingKey, normalized)] }),
-          (ctx, { view, tombstones }): { result: ListedEntry; commit: { change: StoreChange } } => {
-            if (!hasRoot(view)) throw new NoRoot();
-            const token = pathToken(ctx.namingKey, normalized);
-            const existing = view.entryByToken(token);
-            if (options.create && (existing || view.namespaceByToken(token))) {
-              throw new BackboneError(
-                'STORE_EXISTS',
-                existing
-                  ? 'There is already an entry at this path. Open it to change it, or choose another name.'
-                  : 'There is already a folder at this path. Choose another name.',
-              );
-            }
-            if (options.expectVersion !== undefined) {
-              if (!existing) {
-                throw new BackboneError(
-                  'STORE_NOT_FOUND',
-                  'This entry was deleted meanwhile. Create it again if you still need it.',
-                );
-              }
-              if (existing.version !== options.expectVersion) {
-                throw new BackboneError(
-                  'STORE_CONFLICT',
-                  `${existing.writer} changed this entry meanwhile (now version ${existing.version}). Reload it and make your change again.`,
-                );
-              }
-            }
-            const write = writeEntry(ctx, view, {
+    return this.service.runWithRoot(
+      options,
+      (ctx) => ({ tokens: [pathToken(ctx.namingKey, normalized)] }),
+      (ctx, { view, tombstones }): { result: ListedEntry; commit: { change: StoreChange } } => {
+        const token = pathToken(ctx.namingKey, normalized);
+        const existing = view.entryByToken(token);
+        if (options.create && (existing || view.namespaceByToken(token))) {
+          throw new BackboneError(
+            'STORE_EXISTS',
+            existing
+              ? 'There is already an entry at this path. Open it to change it, or choose another name.'
+              : 'There is already a folder at this path. Choose another name.',
+          );
+        }
+        if (options.expectVersion !== undefined) {
+          if (!existing) {
+            throw new BackboneError(
+              'STORE_NOT_FOUND',
+              'This entry was deleted meanwhile. Create it again if you still need it.',
+            );
+          }
+          if (existing.version !== options.expectVersion) {
+            throw new BackboneError(
+              'STORE_CONFLICT',
+              `${existing.writer} changed this entry meanwhile (now version ${existing.version}). Reload it and make your change again.`,
+            );
+          }
+        }
+        const write = writeEntry(ctx, view, {
+          path: normalized,
+          value,
+          expiresAt: options.expiresAt ?? null,
+          previousVersion: tombstones[token] ?? 0,
+        });
+        const s = new StoreSession(ctx, view);
+        try {
+          const home = s.nearestNamespace(normalized);
+          const record = write.record;
+          const expiresAt = record.expiresAt;
+          return {
+            result: {
+              id: record.id,
               path: normalized,
-              value,
-              expiresAt: options.expiresAt ?? null,
-              previousVersion: tombstones[token] ?? 0,
-            });
-            const s = new StoreSession(ctx, view);
-            try {
-              const home = s.nearestNamespace(normalized);
-              const record = write.record;
-              const expiresAt = record.expiresAt;
-              return {
-                result: {
-                  id: record.id,
-                  path: normalized,
-                  namespace: s.resolver.namespacePath(home.id).path,
-                  version: record.version,
-                  writer: record.writer,
-                  expiresAt,
-                  expired: expiresAt !== null && Date.now() >= Date.parse(expiresAt),
-                  access: s.authority.bitsOn(ctx.actor.name, {
-                    kind: 'entry',
-                    id: record.id,
-                    namespace: home.id,
-                  }),
-                },
-                commit: { change: write.change },
-              };
-            } finally {
-              s.resolver.wipe();
-            }
-          },
-        );
-      } catch (error) {
-        if (!(error instanceof NoRoot)) throw error;
-        if (round > 0) throw noStore();
-        await this.#ensureRoot(options);
-      }
-    }
+              namespace: s.resolver.namespacePath(home.id).path,
+              version: record.version,
+              writer: record.writer,
+              expiresAt,
+              expired: expiresAt !== null && Date.now() >= Date.parse(expiresAt),
+              access: s.authority.bitsOn(ctx.actor.name, {
+                kind: 'entry',
+                id: record.id,
+                namespace: home.id,
+              }),
+            },
+            commit: { change: write.change },
+          };
+        } finally {
+          s.resolver.wipe();
+        }
+      },
+      () => this.#ensureRoot(options),
+    );
   }
 
   async #ensureRoot(options: StoreOptions): Promise<void> {
@@ -570,38 +549,30 @@ export class VaultApi {
     if (normalized === ROOT_PATH) {
       throw new BackboneError('STORE_INVALID_PATH', 'Give the new namespace a name.');
     }
-    for (let round = 0; ; round++) {
-      try {
-        return await this.service.run(
-          options,
-          () => ({ all: true }),
-          (ctx, { view }) => {
-            if (!hasRoot(view)) throw new NoRoot();
-            const created = createNamespace(ctx, view, {
-              path: normalized,
-              isolated: options.isolated === true,
-            });
-            const post = analyzeStore(applied(view, created.change), ctx.membership);
-            return {
-              result: {
-                id: created.namespace.id,
-                path: normalized,
-                isolated: created.namespace.isolated,
-                access: post.bitsOn(ctx.actor.name, {
-                  kind: 'namespace',
-                  id: created.namespace.id,
-                }),
-              },
-              commit: { change: created.change },
-            };
+    return this.service.runWithRoot(
+      options,
+      () => ({ all: true }),
+      (ctx, { view }) => {
+        const created = createNamespace(ctx, view, {
+          path: normalized,
+          isolated: options.isolated === true,
+        });
+        const post = analyzeStore(applied(view, created.change), ctx.membership);
+        return {
+          result: {
+            id: created.namespace.id,
+            path: normalized,
+            isolated: created.namespace.isolated,
+            access: post.bitsOn(ctx.actor.name, {
+              kind: 'namespace',
+              id: created.namespace.id,
+            }),
           },
-        );
-      } catch (error) {
-        if (!(error instanceof NoRoot)) throw error;
-        if (round > 0) throw noStore();
-        await this.#ensureRoot(options);
-      }
-    }
+          commit: { change: created.change },
+        };
+      },
+      () => this.#ensureRoot(options),
+    );
   }
 
   /**
