@@ -7,7 +7,14 @@
  * pin it on first contact.
  */
 import { z } from 'zod';
-import { base32Encode, blake2b, signPublicKey, type SignPublicKey } from '../crypto/index.js';
+import {
+  base32Encode,
+  blake2b,
+  fromBase64Url,
+  signPublicKey,
+  type SignPublicKey,
+} from '../crypto/index.js';
+import { BackboneError } from '../errors.js';
 import { apiVersionSchema, publicKeySchema } from './common.js';
 
 export const SERVER_ID_PREFIX = 'bbs1';
@@ -34,6 +41,29 @@ export const serverInfoResponseSchema = z.strictObject({
   signPublicKey: publicKeySchema,
 });
 export type ServerInfoResponse = z.infer<typeof serverInfoResponseSchema>;
+
+/**
+ * Checks that a server's answer to `GET /v1/server` names itself by its own key (the id is
+ * derived from the signing key) and returns that id; `SERVER_INVALID_RESPONSE` otherwise.
+ * Whoever pins the server pins this id.
+ */
+export function verifiedServerId(info: ServerInfoResponse): string {
+  let id: string;
+  try {
+    id = serverIdOf(signPublicKey(fromBase64Url(info.signPublicKey)));
+  } catch (cause) {
+    throw new BackboneError('SERVER_INVALID_RESPONSE', 'The server sent an invalid key.', {
+      cause,
+    });
+  }
+  if (id !== info.id) {
+    throw new BackboneError(
+      'SERVER_INVALID_RESPONSE',
+      'The server id does not match the server key it sent. This server cannot be trusted.',
+    );
+  }
+  return id;
+}
 
 /** `GET /healthz` (200; a failing check answers 503 with an error body). */
 export const healthResponseSchema = z.strictObject({

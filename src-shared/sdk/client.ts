@@ -24,14 +24,13 @@ import {
 } from '../api/auth.js';
 import { API_VERSION } from '../api/common.js';
 import { createIdentityProfile, registerIdentityResponseSchema } from '../api/identities.js';
-import { serverIdOf, serverInfoResponseSchema } from '../api/server.js';
+import { serverInfoResponseSchema, verifiedServerId } from '../api/server.js';
 import {
   cryptoReady,
   fromBase64Url,
   fromUtf8,
   parseKeyfile,
   serializeKeyfile,
-  signPublicKey,
   toBase64Url,
   unlockKeyfile,
   utf8,
@@ -546,20 +545,7 @@ export class BackboneClient {
       schema: serverInfoResponseSchema,
       expect: 200,
     });
-    let id: string;
-    try {
-      id = serverIdOf(signPublicKey(fromBase64Url(info.signPublicKey)));
-    } catch (cause) {
-      throw new BackboneError('SERVER_INVALID_RESPONSE', 'The server sent an invalid key.', {
-        cause,
-      });
-    }
-    if (id !== info.id) {
-      throw new BackboneError(
-        'SERVER_INVALID_RESPONSE',
-        'The server id does not match the server key it sent. This server cannot be trusted.',
-      );
-    }
+    verifiedServerId(info);
     const pin: ServerPin = {
       url,
       serverId: info.id,

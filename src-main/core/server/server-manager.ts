@@ -3,8 +3,7 @@
  * itself) or a remote one. Checks a server before it is used (reachable, a Backbone server, the
  * same server id as pinned before) and pins it (trust on first use, like the CLI).
  */
-import { serverInfoResponseSchema, serverIdOf } from '../../../src-shared/api/server.js';
-import { fromBase64Url, signPublicKey } from '../../../src-shared/crypto/index.js';
+import { serverInfoResponseSchema, verifiedServerId } from '../../../src-shared/api/server.js';
 import { BackboneError } from '../../../src-shared/errors.js';
 import type { ServerChoice } from '../../../src-shared/ipc/contract.js';
 import { HttpClient, normalizeServerUrl } from '../../../src-shared/sdk/http.js';
@@ -88,20 +87,7 @@ export class ServerManager {
       schema: serverInfoResponseSchema,
       expect: 200,
     });
-    let id: string;
-    try {
-      id = serverIdOf(signPublicKey(fromBase64Url(info.signPublicKey)));
-    } catch (cause) {
-      throw new BackboneError('SERVER_INVALID_RESPONSE', 'The server sent an invalid key.', {
-        cause,
-      });
-    }
-    if (id !== info.id) {
-      throw new BackboneError(
-        'SERVER_INVALID_RESPONSE',
-        'The server id does not match the key it sent. This server cannot be trusted.',
-      );
-    }
+    const id = verifiedServerId(info);
     const pinned = await this.ctx.store.getServerPin(url);
     if (pinned && pinned.serverId !== id) {
       throw new BackboneError(
