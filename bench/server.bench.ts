@@ -16,21 +16,17 @@
  * throwaway cluster (src-server/test/postgres-cluster.ts); BACKBONE_BENCH_SKIP_POSTGRES=1 leaves
  * it out. BACKBONE_BENCH_SERVER_ROUNDS (default 5) sets the number of 1 s slices per figure.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { loadMeasurement, type Measurement, type Report } from './harness.js';
 import { runLoad, type LoadResult } from './http-load.js';
+import { startServeProcess, type ServeProcess } from './serve-process.js';
 import { cryptoReady, randomBytes } from '../src-shared/crypto/index.js';
-import { SERVER_ENV } from '../src-server/config.js';
 import { ApiClient, registeredUser } from '../src-server/test/client.js';
 import { startTestPostgres, type TestPostgres } from '../src-server/test/postgres-cluster.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LEVELS = [1, 16, 64] as const;
 const PG_LEVEL = 16;
 const ROUNDS = Math.max(1, Number(process.env.BACKBONE_BENCH_SERVER_ROUNDS ?? '5') || 5);
@@ -38,91 +34,21 @@ const SLICE_MS = 1000;
 const BASELINE_SLICE_MS = 400;
 const AUTH_PATH = '/v1/auth/tokens/current';
 const HEALTH_PATH = '/healthz';
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 15_000;
 
-interface ServerProcess {
-  url: string;
-  port: number;
+interface ServerProcess extends ServeProcess {
   token: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** `backbone serve` as a child process; logs (JSON lines) go to `<dataDir>/server.log`. */
+/** The server, with one identity registered and logged in (its token checked once). */
 async function startServerProcess(dataDir: string, postgresUrl?: string): Promise<ServerProcess> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const logFile = path.join(dataDir, 'server.log');
-  const logFd = openSync(logFile, 'w');
-  const env = { ...process.env };
-  for (const name of Object.values(SERVER_ENV)) delete env[name];
-  const args = [
-    '--import',
-    'tsx',
-    path.join(REPO, 'src-cli', 'main.ts'),
-    'serve',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--data',
-    dataDir,
-    // The defaults (600/min per IP, 1200/min per identity) would cap a benchmark at 10–20 req/s.
-    '--rate-limit-ip',
-    '1000000',
-    '--rate-limit-account',
-    '1000000',
-    ...(postgresUrl ? ['--postgres', postgresUrl] : []),
-  ];
-  const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', logFd, 'pipe'] });
-  closeSync(logFd);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    if (stderr.length < 10_000) stderr += text;
-  });
-  let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = code ?? (signal ? -1 : null);
-      resolve();
-    });
-  });
-  const kill = () => {
-    if (exited === undefined) child.kill('SIGKILL');
-  };
-  process.once('exit', kill);
-  const stop = async () => {
-    process.removeListener('exit', kill);
-    if (exited !== undefined) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exit;
-    clearTimeout(timer);
-  };
-
-  const started = performance.now();
-  let url: string | undefined;
-  while (url === undefined) {
-    if (exited !== undefined) {
-      throw new Error(`backbone serve exited (${exited}) before listening: ${stderr.trim()}`);
-    }
-    if (performance.now() - started > START_TIMEOUT_MS) {
-      await stop();
-      throw new Error(`backbone serve did not start within ${START_TIMEOUT_MS / 1000} s`);
-    }
-    await sleep(50);
-    url = /Backbone server listening on (http:\/\/\S+)/.exec(readFileSync(logFile, 'utf8'))?.[1];
-  }
+  const server = await startServeProcess(dataDir, postgresUrl);
+  const { url, stop } = server;
   try {
     const api = new ApiClient(url);
     const { token } = await registeredUser(api, 'Bench');
     const check = await api.get(AUTH_PATH, { token });
     if (check.status !== 200) throw new Error(`${AUTH_PATH} answered ${check.status}`);
-    return { url, port: Number(new URL(url).port), token, child, stop };
+    return { ...server, token };
   } catch (error) {
     await stop();
     throw error;

@@ -9,13 +9,10 @@
  *  - revoking a member from a namespace holding 1,000 entries (one rotation bundle) vs 1,000 raw
  *    seals.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadMeasurement, measure, type Report } from './harness.js';
-import { SERVER_ENV } from '../src-server/config.js';
 import {
   aeadDecrypt,
   aeadEncrypt,
@@ -30,8 +27,8 @@ import {
 import { BackboneClient } from '../src-shared/sdk/client.js';
 import type { ClientPrivateKey } from '../src-shared/sdk/keys.js';
 import { fillNamespace } from './fill-store.js';
+import { startServeProcess } from './serve-process.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LIST_SIZE = 10_000;
 const REVOKE_SIZE = 1_000;
 const BATCH = 1_000;
@@ -40,51 +37,10 @@ function newKey(): ClientPrivateKey {
   return { rootSecret: randomBytes(32), deviceSignKeyPair: generateSignKeyPair() };
 }
 
-async function startServer(dataDir: string) {
-  const env = { ...process.env };
-  for (const name of Object.values(SERVER_ENV)) delete env[name];
-  const logFile = path.join(dataDir, 'server.log');
-  const { openSync, closeSync } = await import('node:fs');
-  const fd = openSync(logFile, 'w');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(REPO, 'src-cli', 'main.ts'),
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-      '--rate-limit-ip',
-      '1000000',
-      '--rate-limit-account',
-      '1000000',
-    ],
-    { cwd: REPO, env, stdio: ['ignore', fd, 'ignore'] },
-  );
-  closeSync(fd);
-  const started = Date.now();
-  for (;;) {
-    const url = /Backbone server listening on (http:\/\/\S+)/.exec(
-      await readFile(logFile, 'utf8'),
-    )?.[1];
-    if (url) return { url, stop: () => child.kill('SIGTERM') };
-    if (Date.now() - started > 60_000 || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error('backbone serve did not start');
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function run(report: Report): Promise<void> {
   await cryptoReady();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'backbone-store-bench-'));
-  const server = await startServer(dataDir);
+  const server = await startServeProcess(dataDir);
   try {
     const alice = new BackboneClient({
       server: server.url,
@@ -222,7 +178,7 @@ export async function run(report: Report): Promise<void> {
     report.compare('grant + revoke, whole rotation (ms)', revoke, seals, 'ms');
     report.note(`${round} rotations; each re-seals ${REVOKE_SIZE} entry keys in one bundle.`);
   } finally {
-    server.stop();
+    await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
