@@ -205,6 +205,63 @@ describe('vault', () => {
     expect(await bob.failure('vault.reveal', { path: 'team/db' })).toBe('STORE_NO_KEY');
   });
 
+  it('refuses bad input with a clear error and changes nothing', async () => {
+    const before = await alice.call('vault.snapshot', {});
+    const code = (channel: Parameters<TestCore['failure']>[0], request: unknown) =>
+      alice.failure(channel, request as never);
+    // Not what the contract allows: refused before the core sees it.
+    expect(await code('vault.setEntry', { path: '', value: 'v', expiresAt: null })).toBe(
+      'IPC_INVALID_REQUEST',
+    );
+    expect(
+      await code('vault.setEntry', { path: 'x', value: 'v'.repeat(70_000), expiresAt: null }),
+    ).toBe('IPC_INVALID_REQUEST');
+    expect(await code('vault.setEntry', { path: 'x', value: 'v', expiresAt: 'tomorrow' })).toBe(
+      'IPC_INVALID_REQUEST',
+    );
+    expect(await code('vault.reveal', { path: 'x', extra: true })).toBe('IPC_INVALID_REQUEST');
+    expect(await code('vault.grant', { path: 'team', kind: 'folder', grantee: 'bob' })).toBe(
+      'IPC_INVALID_REQUEST',
+    );
+    expect(await code('vault.undoDelete', { undoToken: 'x'.repeat(500) })).toBe(
+      'IPC_INVALID_REQUEST',
+    );
+    // Allowed by the contract, refused by the store's rules.
+    expect(
+      await alice.failure('vault.setEntry', {
+        path: 'team/big',
+        value: 'v'.repeat(3000),
+        expiresAt: null,
+      }),
+    ).toBe('STORE_VALUE_TOO_LARGE');
+    expect(
+      await alice.failure('vault.setEntry', {
+        path: `team/${'s'.repeat(300)}`,
+        value: 'v',
+        expiresAt: null,
+      }),
+    ).toBe('STORE_INVALID_PATH');
+    expect(await alice.failure('vault.reveal', { path: 'team/nothing-here' })).toBe(
+      'STORE_NOT_FOUND',
+    );
+    expect(await alice.failure('vault.undoDelete', { undoToken: 'not-a-token' })).toBe(
+      'STORE_NOT_FOUND',
+    );
+    expect(
+      await alice.failure('vault.grant', {
+        path: 'team',
+        kind: 'namespace',
+        grantee: 'nobody',
+        access: ['READ'],
+      }),
+    ).toBe('MEMBERSHIP_UNKNOWN_MEMBER');
+    // Nothing changed.
+    const after = await alice.call('vault.snapshot', {});
+    expect(after.entries.map((e) => [e.path, e.version])).toEqual(
+      before.entries.map((e) => [e.path, e.version]),
+    );
+  });
+
   it('deletes with undo: the value comes back from core memory', async () => {
     await alice.call('vault.setEntry', { path: 'team/tmp', value: 'temporary', expiresAt: null });
     const deleted = await alice.call('vault.deleteEntry', { path: 'team/tmp' });
