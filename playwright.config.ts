@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
+import { findChromium, missingBrowserMessage } from './e2e/support/find-chromium.js';
 
-// Debian's Chromium; Playwright never downloads a browser here.
+// Debian's Chromium (or whatever e2e/support/find-chromium.ts finds); Playwright never downloads
+// a browser here.
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -13,6 +15,8 @@ export const CHROMIUM_ARGS = [
 
 export default defineConfig({
   testDir: 'e2e',
+  // Only the Playwright specs: Vitest owns the *.test.ts files under e2e/support.
+  testMatch: '**/*.spec.ts',
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
@@ -26,8 +30,17 @@ export default defineConfig({
     actionTimeout: 30_000,
     viewport: { width: 1100, height: 760 },
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       args: CHROMIUM_ARGS,
     },
   },
 });
+
+function chromiumPath(): string {
+  const found = findChromium();
+  if (!found) {
+    console.error(missingBrowserMessage());
+    process.exit(1);
+  }
+  return found;
+}

@@ -15,7 +15,7 @@ export default defineConfig({
   },
   test: {
     root: '.',
-    include: ['src-*/**/*.test.ts', 'src-*/**/*.test.tsx'],
+    include: ['src-*/**/*.test.ts', 'src-*/**/*.test.tsx', 'e2e/support/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,

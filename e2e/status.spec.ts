@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { startApp, type RunningApp } from './app-process.js';
+import { shot } from './support/screenshots.js';
 
 let app: RunningApp;
 
@@ -36,7 +37,7 @@ test('the status screen shows version, core status and data directory over IPC',
   await expect(page.getByTestId('status-data-dir')).toHaveText(app.dataDir);
   await expect(page.getByTestId('status-runtime')).toHaveText('Browser mode (local bridge)');
   await expect(page.getByTestId('connection-banner')).toHaveCount(0);
-  await page.screenshot({ path: 'docs/screenshots/status.png', fullPage: true });
+  await page.screenshot({ path: shot('status.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
 
@@ -55,5 +56,5 @@ test('the screen says so when the app core goes away', async ({ page }) => {
   await expect(page.getByTestId('status-core')).toHaveText('Ready');
   await app.stop();
   await expect(page.getByTestId('connection-banner')).toContainText('Disconnected');
-  await page.screenshot({ path: 'docs/screenshots/status-disconnected.png' });
+  await page.screenshot({ path: shot('status-disconnected.png') });
 });

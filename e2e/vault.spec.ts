@@ -17,7 +17,7 @@
  * her data directory with her password): none may have reached the renderer; the Emergency Kit
  * words only in the two answers that show them; store values only in the answers to the
  * reveal/copy she asked for, and values she never revealed not at all. A screenshot of each screen goes to
- * docs/screenshots/.
+ * test-results/screenshots/ (docs/screenshots/ with `npm run screenshots`).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +33,7 @@ import {
   unlockKeyfile,
 } from '../src-shared/crypto/index.js';
 import { startCore, type Core } from './cores.js';
+import { SCREENSHOTS_DIR } from './support/screenshots.js';
 
 const PASSWORD = 'orbit lantern cactus violin';
 const DB_PASSWORD = 'db-pass-Kq84-first';
@@ -41,7 +42,7 @@ const WIFI = 'wifi-Hx77-never-revealed';
 const API_KEY = 'api-key-Pm52-ops';
 const BANK_PIN = 'bank-pin-Wd30-isolated';
 const BOB_PASSWORD = 'meadow quartz tuba falcon';
-const SHOTS = 'docs/screenshots';
+const SHOTS = SCREENSHOTS_DIR;
 
 const cores: Core[] = [];
 test.afterAll(async () => {
