@@ -3,7 +3,7 @@
  * password access, and `backbone serve`. Entries and namespaces: the encrypted store.
  */
 import { Command } from 'commander';
-import { APP_VERSION } from '../src-main/core/app-info.js';
+import { APP_VERSION } from '../src-shared/app-info.js';
 import { authenticateCommand, logoutCommand } from './commands/authenticate.js';
 import { deviceCommand } from './commands/device.js';
 import { entryCommand } from './commands/entry.js';

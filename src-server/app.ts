@@ -11,7 +11,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { cryptoReady, randomBytes, toBase64Url } from '../src-shared/crypto/index.js';
-import { APP_VERSION } from '../src-main/core/app-info.js';
+import { APP_VERSION } from '../src-shared/app-info.js';
 import type { ServerConfig } from './config.js';
 import { keysHolder, systemClock, type App, type Clock, type ServerContext } from './context.js';
 import { handleClientError, handleError, handleFrameworkError, sendError } from './http/errors.js';

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { APP_NAME, APP_VERSION } from './app-info.js';
+import { APP_NAME, APP_VERSION } from '../../src-shared/app-info.js';
 import type { AppStatus, IpcEvent, IpcEventPayload } from '../../src-shared/ipc/contract.js';
 import { BackboneError } from '../../src-shared/errors.js';
 import { createCoreContext } from './core-context.js';

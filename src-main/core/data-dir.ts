@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { APP_NAME } from './app-info.js';
+import { APP_NAME } from '../../src-shared/app-info.js';
 
 export function defaultDataDir(
   platform: NodeJS.Platform = process.platform,

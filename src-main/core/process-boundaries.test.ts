@@ -29,6 +29,39 @@ describe('process boundaries (lint)', () => {
     expect(errors.join('\n')).toContain('Only src-main/electron may import electron');
   });
 
+  it.each([
+    ['src-server/example.ts', '../src-main/core/app-core.js', 'Only the desktop app'],
+    ['src-server/routes/example.ts', '../../src-main/core/app-core.js', 'Only the desktop app'],
+    ['src-cli/example.ts', '../src-main/core/app-core.js', 'Only the desktop app'],
+    ['src-shared/example.ts', '../src-main/core/app-core.js', 'Only the desktop app'],
+    ['src-shared/sdk/example.ts', '../../src-main/core/app-core.js', 'Only the desktop app'],
+    ['src-shared/example.ts', '../src-server/app.js', 'src-shared runs anywhere'],
+    ['src-shared/sdk/example.ts', '../../src-server/app.js', 'src-shared runs anywhere'],
+    ['src-shared/sdk/example.test.ts', '../../src-main/core/app-core.js', 'Only the desktop app'],
+  ])('%s may not import %s', async (file, target, message) => {
+    const errors = await restrictedImportErrors(
+      file,
+      `import { x } from '${target}';\nexport const y = x;\n`,
+    );
+    expect(errors.join('\n')).toContain(message);
+  });
+
+  it.each([
+    ['src-cli/example.ts', '../src-server/app.js'],
+    ['src-cli/example.ts', '../src-shared/sdk/index.js'],
+    ['src-server/example.ts', '../src-shared/app-info.js'],
+    ['src-main/core/example.ts', '../../src-shared/sdk/index.js'],
+    // Integration tests of shared code may start a real server.
+    ['src-shared/sdk/example.test.ts', '../../src-server/app.js'],
+    ['src-shared/sdk/test/example.ts', '../../../src-server/app.js'],
+  ])('%s may import %s', async (file, target) => {
+    const errors = await restrictedImportErrors(
+      file,
+      `import { x } from '${target}';\nexport const y = x;\n`,
+    );
+    expect(errors).toEqual([]);
+  });
+
   it('src-main/electron may import electron', async () => {
     const errors = await restrictedImportErrors(
       'src-main/electron/example.ts',

@@ -6,7 +6,7 @@ import { app, BrowserWindow } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppCore } from '../core/app-core.js';
-import { APP_ID } from '../core/app-info.js';
+import { APP_ID } from '../../src-shared/app-info.js';
 import { createIpcDispatcher } from '../core/ipc-dispatcher.js';
 import { createIpcHandlers, forwardCoreEvents } from '../core/ipc-handlers.js';
 import { APP_ENTRY_URL, handleAppProtocol, registerAppScheme } from './app-protocol.js';
