@@ -1,6 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
+const UNIT = [
+  'src-*/**/*.test.ts',
+  'src-*/**/*.test.tsx',
+  'e2e/support/**/*.test.ts',
+  'scripts/**/*.test.ts',
+];
+
 // The renderer is a plain web app: the same build runs inside Electron (served from app://)
 // and in browser mode (served by the bridge on 127.0.0.1).
 export default defineConfig({
@@ -15,9 +22,25 @@ export default defineConfig({
   },
   test: {
     root: '.',
-    include: ['src-*/**/*.test.ts', 'src-*/**/*.test.tsx', 'e2e/support/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Two tiers (docs/testing.md): unit tests (`*.test.ts`: no servers, no network, no child
+    // processes; the fast loop, `npm run test:unit`) and integration tests (`*.int.test.ts`: real
+    // servers, PostgreSQL clusters, CLI processes; `npm run test:int`). `npm test` runs both.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: UNIT,
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['src-*/**/*.int.test.ts'] },
+      },
+    ],
   },
 });

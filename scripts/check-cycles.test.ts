@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM script without type declarations
-import { findCycles, sourceFiles } from '../../scripts/check-cycles.js';
+import { findCycles, sourceFiles } from './check-cycles.js';
 
 async function tree(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-cycles-'));
