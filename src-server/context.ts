@@ -12,12 +12,9 @@ import type { RateLimits } from './plugins/rate-limit.js';
 import type { ServerKeys } from './server-keys.js';
 import type { Storage } from './storage/storage.js';
 
-/** Milliseconds since the epoch; tests pass a clock they can move. */
-export interface Clock {
-  now(): number;
-}
+import type { Clock } from './clock.js';
 
-export const systemClock: Clock = { now: () => Date.now() };
+export { systemClock, type Clock } from './clock.js';
 
 /** The Fastify instance with zod schemas as its type provider. */
 export type App = FastifyInstance<

@@ -12,7 +12,7 @@
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../http/errors.js';
 import type { RateLimitConfig } from '../config.js';
-import type { Clock } from '../context.js';
+import type { Clock } from '../clock.js';
 
 interface Bucket {
   tokens: number;

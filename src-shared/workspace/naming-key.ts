@@ -13,7 +13,7 @@
  * workspace and generation (an administrator cannot give different members different keys, and
  * an old wrapped key cannot be passed off as the current one).
  *
- * This module imports only types from `membership-log.ts`; the entry-making helpers that combine
+ * This module does not import `membership-log.ts` (it names the state it needs structurally); the entry-making helpers that combine
  * both (`createNamingRotation`, `createUserRemoval`) live in `membership-log.ts`.
  */
 import {
@@ -34,7 +34,25 @@ import {
   type RandomSource,
 } from '../crypto/index.js';
 import { BackboneError } from '../errors.js';
-import type { MembershipState, NamingRotateBody } from './membership-log.js';
+
+/**
+ * What this module needs of a verified membership state (`MembershipState` in
+ * membership-log.ts satisfies it): the workspace, the current naming key generation and the
+ * members' box keys and wrapped naming keys. Kept structural so the log can import this module
+ * without a cycle.
+ */
+export interface NamingKeyState {
+  workspaceId: string;
+  namingKey: { generation: number; check: string };
+  members: ReadonlyMap<string, { boxPk: BoxPublicKey; wrappedNamingKey: string }>;
+}
+
+/** The body of a `naming.rotate` entry (`NamingRotateBodySchema` in membership-log.ts). */
+export interface NamingRotationBody {
+  generation: number;
+  check: string;
+  keys: Record<string, string>;
+}
 
 export const NAMING_KEY_BYTES = 32;
 export const WRAPPED_NAMING_KEY_BYTES = NAMING_KEY_BYTES + SEAL_OVERHEAD_BYTES; // 80
@@ -141,7 +159,7 @@ export function unwrapNamingKey(
  * `NAMING_KEY_INVALID`.
  */
 export function memberNamingKey(
-  state: MembershipState,
+  state: NamingKeyState,
   name: string,
   boxKeyPair: BoxKeyPair,
 ): { key: NamingKey; generation: number } {
@@ -166,10 +184,10 @@ export function memberNamingKey(
  * state only). Returns the key too; the caller wipes it when done.
  */
 export function namingRotationBody(
-  state: MembershipState,
+  state: NamingKeyState,
   newKey?: NamingKey,
   random: RandomSource = randomBytes,
-): { body: NamingRotateBody; namingKey: NamingKey } {
+): { body: NamingRotationBody; namingKey: NamingKey } {
   const key = newKey ? namingKey(newKey) : generateNamingKey(random);
   const generation = state.namingKey.generation + 1;
   const keys: Record<string, string> = {};
