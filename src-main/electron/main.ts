@@ -15,6 +15,7 @@ import { hardenSessions } from './hardening.js';
 import { bindIpc, sendEvent } from './ipc-binding.js';
 import { safeStorageKeychain } from './keychain.js';
 import { lockOnSleepAndScreenLock } from './power-lock.js';
+import { hardenedWebPreferences } from './web-preferences.js';
 import { WindowStateKeeper } from './window-state.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,17 +33,7 @@ function createWindow(windowState: WindowStateKeeper): BrowserWindow {
     show: false,
     title: 'Backbone',
     backgroundColor: '#15171b',
-    webPreferences: {
-      preload: PRELOAD,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: hardenedWebPreferences(PRELOAD),
   });
   if (initial.maximized) window.maximize();
   windowState.track(window);
@@ -72,7 +63,10 @@ async function main(): Promise<void> {
   handleAppProtocol(RENDERER_DIR);
 
   const core = new AppCore({
-    dataDir: app.getPath('userData'),
+    // BACKBONE_DATA_DIR (as in browser mode) or Electron's per-user folder.
+    dataDir: process.env.BACKBONE_DATA_DIR
+      ? path.resolve(process.env.BACKBONE_DATA_DIR)
+      : app.getPath('userData'),
     runtime: 'electron',
     keychain: safeStorageKeychain(),
     clipboard: electronClipboard(),
