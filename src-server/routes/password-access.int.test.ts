@@ -49,11 +49,8 @@ import {
 } from '../test/client.js';
 import { TestClock, testConfig } from '../test/harness.js';
 import { rawRequest } from '../test/raw.js';
-import {
-  MAX_CONNECTIONS_PER_IP,
-  PASSWORD_ACCESS_MAX_MESSAGE_BYTES,
-  PASSWORD_ACCESS_PATH,
-} from './password-access.js';
+import { MAX_PENDING_PER_ADDRESS } from '../password-access/handshake-slots.js';
+import { PASSWORD_ACCESS_MAX_MESSAGE_BYTES, PASSWORD_ACCESS_PATH } from './password-access.js';
 
 const backends = useTestBackends();
 
@@ -766,9 +763,9 @@ describe.each(backends)('password access over WebSocket ($name)', (backend) => {
     });
     expect(await refusedUpgrade(`${server.wsUrl}?x=1`)).toMatchObject({ status: 400 });
 
-    // At most MAX_CONNECTIONS_PER_IP open sockets per client address.
+    // At most MAX_PENDING_PER_ADDRESS open sockets per client address.
     const sockets = await Promise.all(
-      Array.from({ length: MAX_CONNECTIONS_PER_IP }, () => rawSocket(server.wsUrl)),
+      Array.from({ length: MAX_PENDING_PER_ADDRESS }, () => rawSocket(server.wsUrl)),
     );
     expect(await refusedUpgrade(server.wsUrl)).toEqual({ status: 429, code: 'RATE_LIMITED' });
     for (const socket of sockets) socket.ws.close();
@@ -778,6 +775,51 @@ describe.each(backends)('password access over WebSocket ($name)', (backend) => {
     again.ws.close();
     await again.closed;
     expect((await server.api.get('/healthz')).status).toBe(200);
+  });
+
+  it('caps pending handshakes per address (an IPv6 /64 is one address); others still get in', async () => {
+    const proxied = await startServer(opened.storage, opened.dataDir, clock, { trustProxy: true });
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const held: Awaited<ReturnType<typeof rawSocket>>[] = [];
+    try {
+      // One host spreading over its /64: MAX_PENDING_PER_ADDRESS sockets, then 429.
+      for (let i = 1; i <= MAX_PENDING_PER_ADDRESS; i++) {
+        held.push(await rawSocket(proxied.wsUrl, from(`2001:db8:1:2::${i}`)));
+      }
+      expect(await refusedUpgrade(proxied.wsUrl, from('2001:db8:1:2::ffff'))).toEqual({
+        status: 429,
+        code: 'RATE_LIMITED',
+      });
+      expect(await refusedUpgrade(proxied.wsUrl, from('2001:db8:1:2:a:b:c:d'))).toEqual({
+        status: 429,
+        code: 'RATE_LIMITED',
+      });
+      // Other addresses are not held up by it, and can log in (here 127.0.0.1, no header).
+      held.push(await rawSocket(proxied.wsUrl, from('2001:db8:1:3::1')));
+      held.push(await rawSocket(proxied.wsUrl, from('198.51.100.7')));
+      const loggedIn = await settle(
+        connectNodeWebSocket(proxied.wsUrl).then((conn) =>
+          passwordLogin(conn, {
+            workspace: WS,
+            username: 'alice',
+            password: PASSWORD,
+            serverId,
+            testOnlyRandom: randomBytes,
+          }),
+        ),
+      );
+      if (!loggedIn.ok) throw loggedIn.error;
+      expect(sameBytes(loggedIn.value, aliceBlob)).toBe(true);
+      // A closed socket gives its slot back.
+      held[0]!.ws.close();
+      await held[0]!.closed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      held[0] = await rawSocket(proxied.wsUrl, from('2001:db8:1:2::77'));
+    } finally {
+      for (const socket of held) socket.ws.close();
+      await Promise.all(held.map((socket) => socket.closed));
+      await proxied.close();
+    }
   });
 
   it('answers malformed upgrades with JSON errors, and upgrades elsewhere as plain requests', async () => {
