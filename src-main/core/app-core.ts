@@ -109,6 +109,9 @@ export class AppCore extends EventEmitter<AppCoreEvents> {
 
   async stop(): Promise<void> {
     this.setState('stopping');
+    // First, and awaited: a copied secret must not outlive the app (the lock below clears it
+    // too, without waiting).
+    await this.services.vault.clipboard?.clearNow();
     await this.services.vault.flushCache();
     await this.services.session.shutdown();
     await this.services.servers.stop();

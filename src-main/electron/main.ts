@@ -15,6 +15,7 @@ import { hardenSessions } from './hardening.js';
 import { bindIpc, sendEvent } from './ipc-binding.js';
 import { safeStorageKeychain } from './keychain.js';
 import { lockOnSleepAndScreenLock } from './power-lock.js';
+import { quitAfterCoreStop } from './quit.js';
 import { hardenedWebPreferences } from './web-preferences.js';
 import { WindowStateKeeper } from './window-state.js';
 
@@ -89,9 +90,8 @@ async function main(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('before-quit', () => {
-    void core.stop();
-  });
+  // Quitting waits (at most 5 s) for the core to clear the clipboard, flush and lock.
+  quitAfterCoreStop(app, { stop: () => core.stop(), log: (message) => console.error(message) });
 }
 
 main().catch((error: unknown) => {

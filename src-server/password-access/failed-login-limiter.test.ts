@@ -143,6 +143,24 @@ describe('MemoryFailedLoginLimiter', () => {
     expect(limiter.peek('k')).toMatchObject({ failures: 1, lockouts: 0 });
   });
 
+  it('check answers like begin but counts nothing', () => {
+    const clock = fakeClock();
+    const limiter = new MemoryFailedLoginLimiter({ now: clock.now });
+    const key = 'ws/alice';
+    for (let i = 0; i < 20; i++) expect(limiter.check(key)).toEqual(allowed);
+    expect(limiter.peek(key)).toBeUndefined();
+    for (let i = 0; i < 3; i++) limiter.begin(key);
+    const state = limiter.peek(key);
+    const refusal = { allowed: false, code: 'PAKE_RATE_LIMITED', retryAfterMs: 1000 };
+    expect(limiter.check(key)).toEqual(refusal);
+    expect(limiter.check(key)).toEqual(refusal);
+    expect(limiter.peek(key)).toEqual(state);
+    expect(limiter.begin(key)).toEqual(refusal);
+    clock.advance(1000);
+    expect(limiter.check(key)).toEqual(allowed);
+    expect(limiter.peek(key)).toEqual(state);
+  });
+
   it('counts each username separately, existing or not (it cannot know)', () => {
     const clock = fakeClock();
     const limiter = new MemoryFailedLoginLimiter({ now: clock.now });

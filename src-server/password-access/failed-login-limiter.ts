@@ -3,11 +3,14 @@
  * lock-out window. Attempts are tracked for every username asked for, registered or not, so a
  * refusal never tells whether a username exists.
  *
- * An attempt counts as failed from the moment it is allowed (`begin`) until it succeeds
- * (`succeed`), because a client can test a password guess as soon as it holds response 2 (the
- * client validator in it), without ever sending response 3. Counting up front also stops many
- * parallel connections from each getting a free guess: each one is counted before the next is
- * decided.
+ * Only a guess counts. A login is looked at twice: at the hello, `check` refuses it (delay,
+ * lock-out) without counting anything, so a locked client is told before it runs Argon2id; when
+ * response 1 arrives, `begin` decides again and counts it as failed, atomically, before the
+ * server sends response 2, until it succeeds (`succeed`). Response 2 is what lets a client test
+ * its guess (the client validator in it), even without ever sending response 3, so that is the
+ * moment to count. A hello with no response 1 (or a malformed one) tests nothing and costs the
+ * username nothing. Counting before response 2 also stops parallel connections from each getting
+ * a free guess: each response 1 is counted before the next one is decided.
  *
  * Default policy (`DEFAULT_FAILED_LOGIN_POLICY`), with f = failures counted so far:
  * - the first 3 attempts are free (no delay);
@@ -72,8 +75,13 @@ export type LimiterDecision =
 /** What the password-access handler needs; `key` is `workspace + "/" + username`. */
 export interface FailedLoginLimiter {
   /**
-   * Decides whether a login may start now and, if so, counts it as failed until `succeed`.
-   * Must be atomic per key (check and count in one step).
+   * Whether a login may start now (at the hello), without counting it: the decision `begin`
+   * would make, and no state changes.
+   */
+  check(key: string): LimiterDecision | Promise<LimiterDecision>;
+  /**
+   * Decides whether a guess (a response 1) may be answered now and, if so, counts it as failed
+   * until `succeed`. Must be atomic per key (check and count in one step).
    */
   begin(key: string): LimiterDecision | Promise<LimiterDecision>;
   /** The login succeeded (or the owner re-registered): forget the username's failures. */
@@ -172,6 +180,10 @@ export class MemoryFailedLoginLimiter implements FailedLoginLimiter {
     if (!Number.isInteger(this.#maxEntries) || this.#maxEntries < 1) {
       throw new RangeError('maxEntries must be a positive integer');
     }
+  }
+
+  check(key: string): LimiterDecision {
+    return decideAttempt(this.#states.get(key), this.#now(), this.policy).decision;
   }
 
   begin(key: string): LimiterDecision {

@@ -11,7 +11,10 @@
  *
  * Unknown usernames get `serverStep0Dummy` public data built from the server's default
  * parameters, and the handshake runs to the same generic abort as a wrong password: same
- * frames, same sizes, same error. The limiter is asked before the lookup, for every username.
+ * frames, same sizes, same error. The limiter is asked before the lookup, for every username:
+ * at the hello (`check`, counts nothing) and when response 1 arrives (`begin`, counts the guess
+ * before response 2 lets the client test it). The wait for response 1 is short
+ * (`response1TimeoutMs`).
  */
 import { openSealed } from '../../src-shared/crypto/box.js';
 import { fromBase64Url } from '../../src-shared/crypto/encoding.js';
@@ -19,6 +22,7 @@ import { PWHASH_LIMITS, type PwhashParams } from '../../src-shared/crypto/pwhash
 import { randomBytes, type RandomSource } from '../../src-shared/crypto/random.js';
 import { sodium } from '../../src-shared/crypto/sodium.js';
 import {
+  ALG_ARGON2ID13,
   DUMMYKEYBYTES,
   INJECTED_RANDOM_FLOORS,
   PRODUCT_FLOORS,
@@ -64,7 +68,7 @@ import {
   sendErrorFrame,
   sendFrame,
 } from '../../src-shared/pake/wire.js';
-import type { FailedLoginLimiter } from './failed-login-limiter.js';
+import type { FailedLoginLimiter, LimiterDecision } from './failed-login-limiter.js';
 
 /** What the server keeps per (workspace, username). */
 export interface PasswordAccessRecord {
@@ -338,6 +342,41 @@ function balanceDummyWork(random: RandomSource): void {
   for (const buffer of [r, extra, ...points]) s.memzero(buffer);
 }
 
+/**
+ * How long the server waits for response 1 after sending public data asking for `params`:
+ * `timeouts.response1` at the floor cost (3 passes × 256 MiB), scaled by the Argon2id cost
+ * (passes × memory) above it, at most `timeouts.argon2`.
+ */
+export function response1TimeoutMs(timeouts: PasswordAccessTimeouts, params: PwhashParams): number {
+  const floorCost = PRODUCT_FLOORS.opslimit * PRODUCT_FLOORS.memlimit;
+  const factor = Math.max(1, (params.opslimit * params.memlimit) / floorCost);
+  return Math.min(
+    Math.ceil(timeouts.response1 * factor),
+    Math.max(timeouts.argon2, timeouts.response1),
+  );
+}
+
+/** The Argon2id parameters public data asks for (`fallback` if it cannot be read). */
+function paramsOfPublicData(publicData: Uint8Array, fallback: PwhashParams): PwhashParams {
+  try {
+    const { opslimit, memlimit } = validatePublicData(publicData, ALG_ARGON2ID13, 1, 1);
+    return { opslimit, memlimit };
+  } catch {
+    return fallback;
+  }
+}
+
+function limiterRefusal(
+  conn: PasswordAccessConnection,
+  decision: Exclude<LimiterDecision, { allowed: true }>,
+): Stop {
+  const message =
+    decision.code === 'PAKE_LOCKED_OUT'
+      ? 'Password access for this username is locked after too many failed attempts.'
+      : 'Too many failed attempts for this username; wait before trying again.';
+  return refuse(conn, 'refused', decision.code, message, decision.retryAfterMs);
+}
+
 async function login(
   conn: PasswordAccessConnection,
   deps: PasswordAccessDeps,
@@ -349,14 +388,9 @@ async function login(
   const key = attemptKeyOf(hello.workspace, hello.username);
 
   // The limiter first, for every username: a refusal must not depend on whether it exists.
-  const decision = await dependency(() => deps.attempts.begin(key));
-  if (!decision.allowed) {
-    const message =
-      decision.code === 'PAKE_LOCKED_OUT'
-        ? 'Password access for this username is locked after too many failed attempts.'
-        : 'Too many failed attempts for this username; wait before trying again.';
-    throw refuse(conn, 'refused', decision.code, message, decision.retryAfterMs);
-  }
+  // Nothing is counted yet: a hello tests no password.
+  const decision = await dependency(() => deps.attempts.check(key));
+  if (!decision.allowed) throw limiterRefusal(conn, decision);
 
   const record = await dependency(() => deps.lookup(hello.workspace, hello.username));
   // The dummy public data is computed for every login (and dropped when the username exists),
@@ -382,11 +416,15 @@ async function login(
 
   const response1 = await expectFrame(
     conn,
-    timeouts.argon2,
+    response1TimeoutMs(timeouts, paramsOfPublicData(step0.publicData, deps.params)),
     FrameType.response1,
     { exact: RESPONSE1BYTES },
     'response 1',
   );
+  // A guess: response 2 lets the client test its password. Count it (atomically, deciding
+  // again: parallel connections may have counted since the hello) before answering.
+  const counted = await dependency(() => deps.attempts.begin(key));
+  if (!counted.allowed) throw limiterRefusal(conn, counted);
   let keys: SharedKeys | undefined;
   try {
     let step2: ReturnType<typeof serverStep2>;

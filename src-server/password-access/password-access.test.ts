@@ -35,6 +35,7 @@ import {
 import { decodeFrame, encodeFrame, FrameType } from '../../src-shared/pake/frames.js';
 import {
   decodeJsonPayload,
+  DEFAULT_TIMEOUTS,
   encodeJsonPayload,
   errorPayloadSchema,
   okPayloadSchema,
@@ -46,6 +47,7 @@ import { MemoryFailedLoginLimiter, type LimiterDecision } from './failed-login-l
 import { MemoryPasswordAccessStore } from './memory-store.js';
 import {
   handlePasswordAccessConnection,
+  response1TimeoutMs,
   type PasswordAccessDeps,
   type PasswordAccessOutcome,
   type TokenVerdict,
@@ -446,6 +448,90 @@ describe('failures look the same whether the username exists or not', () => {
   });
 });
 
+describe('what counts as a failed login', () => {
+  const key = `${WS}/alice`;
+
+  /** A client that sends the hello, reads the server's first frame and leaves. */
+  const helloOnly = async (username: string) => {
+    let firstFrame: number | undefined;
+    const outcome = await againstHandler(env, async (conn) => {
+      conn.send(hello({ op: 'login', username }));
+      firstFrame = decodeFrame(await conn.receive(5000)).type;
+      conn.close(CloseCode.normal);
+    });
+    return { firstFrame, outcome };
+  };
+
+  it('hellos without response 1 do not count: strangers cannot lock the account for free', async () => {
+    const before = env.limiter.peek(key);
+    // Twelve hellos, a minute apart (past every delay the old policy would have imposed).
+    for (let i = 0; i < 12; i++) {
+      const { firstFrame, outcome } = await helloOnly('alice');
+      expect(firstFrame).toBe(FrameType.publicData);
+      expect(outcome.result).toBe('invalid');
+      env.clock.now += 61_000;
+    }
+    expect(env.limiter.peek(key)).toEqual(before);
+    // The owner's password still works at once.
+    expect(sameBytes(valueOf((await login(env, 'alice', PASSWORD)).client), aliceBlob)).toBe(true);
+  });
+
+  it('a wrong response 1 still counts: delays after 3, lock-out at the 10th', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect(errorOf((await login(env, 'alice', 'wrong')).client).code).toBe('PAKE_ABORTED');
+    }
+    expect(env.limiter.peek(key)?.failures).toBe(3);
+    const early = errorOf((await login(env, 'alice', PASSWORD)).client) as PasswordAccessError;
+    expect(early.code).toBe('PAKE_RATE_LIMITED');
+    expect(early.retryAfterMs).toBe(1000);
+    for (let i = 3; i < 10; i++) {
+      env.clock.now += 60_000;
+      expect(errorOf((await login(env, 'alice', 'wrong')).client).code).toBe('PAKE_ABORTED');
+    }
+    const locked = errorOf((await login(env, 'alice', PASSWORD)).client) as PasswordAccessError;
+    expect(locked.code).toBe('PAKE_LOCKED_OUT');
+    expect(locked.retryAfterMs).toBe(15 * 60_000);
+  });
+
+  it('the count is taken when response 1 arrives: a parallel failure in between refuses it', async () => {
+    failTimes(env, key, 2);
+    let refusal: ErrorPayload | undefined;
+    const outcome = await againstHandler(env, async (conn) => {
+      conn.send(hello({ op: 'login', username: 'alice' }));
+      expect(decodeFrame(await conn.receive(5000)).type).toBe(FrameType.publicData);
+      // Meanwhile another connection's wrong response 1 is counted (the 3rd failure).
+      failTimes(env, key, 1);
+      conn.send(encodeFrame(FrameType.response1, randomBytes(32)));
+      refusal = await readError(conn);
+    });
+    expect(refusal).toMatchObject({ code: 'PAKE_RATE_LIMITED', retryAfterMs: 1000 });
+    expect(outcome).toMatchObject({ result: 'refused', code: 'PAKE_RATE_LIMITED' });
+    expect(env.limiter.peek(key)?.failures).toBe(3);
+  });
+
+  it('waits for response 1 only briefly (30 s at the floor cost, scaled up for heavier hashing)', async () => {
+    expect(DEFAULT_TIMEOUTS.response1).toBe(30_000);
+    expect(response1TimeoutMs(DEFAULT_TIMEOUTS, { opslimit: 3, memlimit: 256 * MiB })).toBe(30_000);
+    expect(response1TimeoutMs(DEFAULT_TIMEOUTS, TEST_PARAMS)).toBe(30_000);
+    expect(response1TimeoutMs(DEFAULT_TIMEOUTS, { opslimit: 6, memlimit: 256 * MiB })).toBe(60_000);
+    expect(response1TimeoutMs(DEFAULT_TIMEOUTS, { opslimit: 32, memlimit: 1024 * MiB })).toBe(
+      DEFAULT_TIMEOUTS.argon2,
+    );
+    const impatient = makeEnv({ timeouts: { response1: 50 } });
+    const started = Date.now();
+    let code: string | undefined;
+    const outcome = await againstHandler(impatient, async (conn) => {
+      conn.send(hello({ op: 'login', username: 'alice' }));
+      await conn.receive(5000);
+      code = (await readError(conn)).code;
+    });
+    expect(code).toBe('REQUEST_TIMEOUT');
+    expect(outcome).toMatchObject({ result: 'invalid', code: 'REQUEST_TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(impatient.limiter.peek(key)).toBeUndefined();
+  }, 10_000);
+});
+
 describe('password change', () => {
   it('after a change the old password fails and the new one works', async () => {
     const oldBlob = makeKeyfileBlob('first password');
@@ -756,8 +842,8 @@ describe('size limits and timeouts', () => {
       expect((await readError(conn)).code).toBe('PROTOCOL_INVALID_FRAME');
     });
     expect(outcome.result).toBe('invalid');
-    // The attempt still counted: it was allowed and did not succeed.
-    expect(env.limiter.peek(`${WS}/alice`)?.failures).toBe(1);
+    // No response 2 was sent (no guess was tested), so nothing was counted.
+    expect(env.limiter.peek(`${WS}/alice`)).toBeUndefined();
   });
 
   it('the client refuses oversized or wrong handshake frames from the server', async () => {

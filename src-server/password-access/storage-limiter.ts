@@ -71,6 +71,12 @@ export class StorageFailedLoginLimiter implements FailedLoginLimiter {
     return Math.max(state.lastAttemptAt, state.lockedUntil) + this.policy.forgetAfterMs;
   }
 
+  async check(key: string): Promise<LimiterDecision> {
+    const { workspaceId, username } = splitAttemptKey(key);
+    const row = await this.#storage.getPasswordAttempts(workspaceId, username);
+    return decideAttempt(stateOf(row), this.#now(), this.policy).decision;
+  }
+
   async begin(key: string): Promise<LimiterDecision> {
     const { workspaceId, username } = splitAttemptKey(key);
     const now = this.#now();

@@ -49,11 +49,8 @@ import {
 } from '../test/client.js';
 import { TestClock, testConfig } from '../test/harness.js';
 import { rawRequest } from '../test/raw.js';
-import {
-  MAX_CONNECTIONS_PER_IP,
-  PASSWORD_ACCESS_MAX_MESSAGE_BYTES,
-  PASSWORD_ACCESS_PATH,
-} from './password-access.js';
+import { MAX_PENDING_PER_ADDRESS } from '../password-access/handshake-slots.js';
+import { PASSWORD_ACCESS_MAX_MESSAGE_BYTES, PASSWORD_ACCESS_PATH } from './password-access.js';
 
 const backends = useTestBackends();
 
@@ -211,18 +208,32 @@ function errorPayload(message: Uint8Array): ErrorPayload {
 }
 
 /**
- * One login attempt that stops after the public data (counted as a failure by the limiter):
- * the public data, or the refusal.
+ * One login attempt with a made-up response 1 (a wrong guess, counted by the limiter): the
+ * public data, or the refusal (at the hello, or at response 1). With `helloOnly`, it leaves
+ * after the public data without a response 1 (which counts nothing).
  */
 async function probe(
   wsUrl: string,
   username: string,
+  options: { helloOnly?: boolean } = {},
 ): Promise<{ publicData: Uint8Array } | { code: string; retryAfterMs: number | undefined }> {
   const socket = await rawSocket(wsUrl);
   try {
     socket.ws.send(helloFrame({ op: 'login', username }));
     const frame = decodeFrame(await socket.next());
-    if (frame.type === FrameType.publicData) return { publicData: frame.payload };
+    if (frame.type === FrameType.publicData) {
+      if (options.helloOnly !== true) {
+        socket.ws.send(encodeFrame(FrameType.response1, randomBytes(32)));
+        const answer = decodeFrame(await socket.next());
+        if (answer.type === FrameType.error) {
+          const error = decodeJsonPayload(answer.payload, errorPayloadSchema, 'error');
+          if (error.code === 'PAKE_RATE_LIMITED' || error.code === 'PAKE_LOCKED_OUT') {
+            return { code: error.code, retryAfterMs: error.retryAfterMs };
+          }
+        }
+      }
+      return { publicData: frame.payload };
+    }
     const error = decodeJsonPayload(frame.payload, errorPayloadSchema, 'error');
     return { code: error.code, retryAfterMs: error.retryAfterMs };
   } finally {
@@ -379,6 +390,45 @@ describe.each(backends)('password access over WebSocket ($name)', (backend) => {
     expect((await opened.storage.getPasswordAttempts(WS, 'alice'))?.failures).toBe(2);
     expect((await opened.storage.getPasswordAttempts(WS, 'nobody'))?.failures).toBe(3);
   });
+
+  it('hellos alone lock nothing; wrong guesses lock password access, never the owner', async () => {
+    const owner = 'owner';
+    const ownerBlob = keyfileBlob(PASSWORD);
+    const registered = await register({ username: owner, token: alice.token, blob: ownerBlob });
+    if (!registered.ok) throw registered.error;
+    // Twelve hellos without response 1, a minute apart: nothing is counted.
+    for (let i = 0; i < 12; i++) {
+      expect(await probe(server.wsUrl, owner, { helloOnly: true })).toHaveProperty('publicData');
+      clock.advance(61_000);
+    }
+    expect(await opened.storage.getPasswordAttempts(WS, owner)).toBeUndefined();
+    const fine = await passwordLoginAt(server.wsUrl, owner, PASSWORD);
+    if (!fine.ok) throw fine.error;
+    expect(sameBytes(fine.value, ownerBlob)).toBe(true);
+
+    // Ten wrong guesses (response 1 sent) lock password access, even for the right password.
+    for (let i = 0; i < 10; i++) {
+      expect(await probe(server.wsUrl, owner)).toHaveProperty('publicData');
+      clock.advance(60_000);
+    }
+    expect(failure(await passwordLoginAt(server.wsUrl, owner, PASSWORD)).code).toBe(
+      'PAKE_LOCKED_OUT',
+    );
+    // The owner's devices sign in with their device keys as always (no password involved)...
+    const session = await login(server.api, alice.user);
+    expect((await server.api.get('/v1/auth/tokens/current', { token: session.token })).status).toBe(
+      200,
+    );
+    // ...and setting the password again from one of them lifts the lock at once.
+    const reset = await register(
+      { username: owner, token: session.token, blob: ownerBlob },
+      'change',
+    );
+    if (!reset.ok) throw reset.error;
+    expect(await opened.storage.getPasswordAttempts(WS, owner)).toBeUndefined();
+    const back = await passwordLoginAt(server.wsUrl, owner, PASSWORD);
+    if (!back.ok) throw back.error;
+  }, 60_000);
 
   it('changes the password: the new one works, the old one no longer does', async () => {
     const newBlob = keyfileBlob('a new password');
@@ -713,9 +763,9 @@ describe.each(backends)('password access over WebSocket ($name)', (backend) => {
     });
     expect(await refusedUpgrade(`${server.wsUrl}?x=1`)).toMatchObject({ status: 400 });
 
-    // At most MAX_CONNECTIONS_PER_IP open sockets per client address.
+    // At most MAX_PENDING_PER_ADDRESS open sockets per client address.
     const sockets = await Promise.all(
-      Array.from({ length: MAX_CONNECTIONS_PER_IP }, () => rawSocket(server.wsUrl)),
+      Array.from({ length: MAX_PENDING_PER_ADDRESS }, () => rawSocket(server.wsUrl)),
     );
     expect(await refusedUpgrade(server.wsUrl)).toEqual({ status: 429, code: 'RATE_LIMITED' });
     for (const socket of sockets) socket.ws.close();
@@ -725,6 +775,51 @@ describe.each(backends)('password access over WebSocket ($name)', (backend) => {
     again.ws.close();
     await again.closed;
     expect((await server.api.get('/healthz')).status).toBe(200);
+  });
+
+  it('caps pending handshakes per address (an IPv6 /64 is one address); others still get in', async () => {
+    const proxied = await startServer(opened.storage, opened.dataDir, clock, { trustProxy: true });
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const held: Awaited<ReturnType<typeof rawSocket>>[] = [];
+    try {
+      // One host spreading over its /64: MAX_PENDING_PER_ADDRESS sockets, then 429.
+      for (let i = 1; i <= MAX_PENDING_PER_ADDRESS; i++) {
+        held.push(await rawSocket(proxied.wsUrl, from(`2001:db8:1:2::${i}`)));
+      }
+      expect(await refusedUpgrade(proxied.wsUrl, from('2001:db8:1:2::ffff'))).toEqual({
+        status: 429,
+        code: 'RATE_LIMITED',
+      });
+      expect(await refusedUpgrade(proxied.wsUrl, from('2001:db8:1:2:a:b:c:d'))).toEqual({
+        status: 429,
+        code: 'RATE_LIMITED',
+      });
+      // Other addresses are not held up by it, and can log in (here 127.0.0.1, no header).
+      held.push(await rawSocket(proxied.wsUrl, from('2001:db8:1:3::1')));
+      held.push(await rawSocket(proxied.wsUrl, from('198.51.100.7')));
+      const loggedIn = await settle(
+        connectNodeWebSocket(proxied.wsUrl).then((conn) =>
+          passwordLogin(conn, {
+            workspace: WS,
+            username: 'alice',
+            password: PASSWORD,
+            serverId,
+            testOnlyRandom: randomBytes,
+          }),
+        ),
+      );
+      if (!loggedIn.ok) throw loggedIn.error;
+      expect(sameBytes(loggedIn.value, aliceBlob)).toBe(true);
+      // A closed socket gives its slot back.
+      held[0]!.ws.close();
+      await held[0]!.closed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      held[0] = await rawSocket(proxied.wsUrl, from('2001:db8:1:2::77'));
+    } finally {
+      for (const socket of held) socket.ws.close();
+      await Promise.all(held.map((socket) => socket.closed));
+      await proxied.close();
+    }
   });
 
   it('answers malformed upgrades with JSON errors, and upgrades elsewhere as plain requests', async () => {

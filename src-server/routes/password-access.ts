@@ -8,8 +8,9 @@
  * On top of them, for this route:
  *
  * - the per-IP limit of the unauthenticated auth routes (`--rate-limit-auth`);
- * - at most `MAX_CONNECTIONS_PER_IP` open password-access sockets per client address and
- *   `MAX_CONNECTIONS` in all (429 / 503 otherwise);
+ * - at most `MAX_PENDING_PER_ADDRESS` open password-access sockets (pending handshakes) per
+ *   client address, an IPv6 client's address being its /64, and `MAX_PENDING_HANDSHAKES` in
+ *   all (429 / 503 otherwise; `HandshakeSlots`);
  * - a `Host` header is required; a browser `Origin`, if sent, must be this server's own origin
  *   (another web page cannot make its visitors' browsers probe or lock usernames); Node
  *   clients send none;
@@ -38,6 +39,7 @@ import type { App, ServerContext } from '../context.js';
 import { sendError } from '../http/errors.js';
 import { installUpgradeRouter, pendingUpgrade } from '../http/upgrade-router.js';
 import type { FailedLoginPolicy } from '../password-access/failed-login-limiter.js';
+import { HandshakeSlots } from '../password-access/handshake-slots.js';
 import {
   checkPasswordAccessDeps,
   handlePasswordAccessConnection,
@@ -55,10 +57,6 @@ export const PASSWORD_ACCESS_PATH = `${API_PREFIX}/password-access`;
 export const PASSWORD_ACCESS_MAX_MESSAGE_BYTES = FRAME_HEADER_BYTES + MAX_REGISTRATION_FRAME_BYTES;
 /** Most bytes waiting unread: a client sends one frame and waits for the answer. */
 const MAX_QUEUED_BYTES = PASSWORD_ACCESS_MAX_MESSAGE_BYTES + 64 * 1024;
-/** Open password-access sockets per client address. */
-export const MAX_CONNECTIONS_PER_IP = 8;
-/** Open password-access sockets in all (per server process). */
-export const MAX_CONNECTIONS = 1000;
 /** How often forgotten failed-login states are deleted. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** On shutdown, open sockets get this long to close before they are cut. */
@@ -230,7 +228,7 @@ export function passwordAccessRoutes(
     clientTracking: false,
   });
   const open = new Set<WebSocket>();
-  const perIp = new Map<string, number>();
+  const slots = new HandshakeSlots();
 
   installUpgradeRouter(app);
 
@@ -306,8 +304,8 @@ export function passwordAccessRoutes(
       ) {
         throw new BackboneError('INVALID_REQUEST', 'The WebSocket protocol header is malformed.');
       }
-      const ip = request.ip;
-      if ((perIp.get(ip) ?? 0) >= MAX_CONNECTIONS_PER_IP) {
+      const slot = slots.acquire(request.ip);
+      if (!slot.ok && slot.refused === 'address') {
         sendError(
           reply,
           429,
@@ -317,18 +315,17 @@ export function passwordAccessRoutes(
         );
         return reply;
       }
-      if (open.size >= MAX_CONNECTIONS) {
+      if (!slot.ok) {
         throw new BackboneError('UNAVAILABLE', 'The server is busy. Try again later.');
       }
       reply.hijack();
+      // The slot is held from here: a failed upgrade destroys the socket, which releases it.
+      upgrade.socket.once('close', slot.release);
       wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (ws) => {
         open.add(ws);
-        perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
         ws.once('close', () => {
           open.delete(ws);
-          const left = (perIp.get(ip) ?? 1) - 1;
-          if (left > 0) perIp.set(ip, left);
-          else perIp.delete(ip);
+          slot.release();
         });
         serve(ws, request).catch((error: unknown) => {
           request.log.error({ err: error }, 'password access failed');

@@ -66,14 +66,23 @@ export interface PasswordAccessTimeouts {
   /** A frame the peer can answer at once (hello, public data, response 3, ok, stream). */
   step: number;
   /**
-   * A frame the peer sends after running Argon2id (response 1; the registration record): up to
-   * seconds at the floors, longer with "stronger, slower" settings on a slow device.
+   * The server's wait for response 1 (one Argon2id run on the client) when the public data asks
+   * for the floor cost (3 passes, 256 MiB; about 0.8 s on the 2-core test machine); scaled up
+   * with heavier parameters, at most `argon2` (`response1TimeoutMs` in the server's handler).
+   * Short, because an unauthenticated connection holds a slot while it waits.
+   */
+  response1: number;
+  /**
+   * A frame the peer sends after running Argon2id with parameters it chose itself (the
+   * registration record, token-authenticated): longer with "stronger, slower" settings on a slow
+   * device. Also the cap of the response 1 wait.
    */
   argon2: number;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<PasswordAccessTimeouts> = Object.freeze({
   step: 30_000,
+  response1: 30_000,
   argon2: 180_000,
 });
 
