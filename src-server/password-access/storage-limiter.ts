@@ -10,7 +10,7 @@
  * anyway: `forgetAfterMs` after the last attempt or the end of the last lock, whichever is later.
  */
 import { BackboneError } from '../../src-shared/errors.js';
-import type { PasswordAttemptRow, Storage } from '../storage/storage.js';
+import type { PasswordAccessRepository, PasswordAttemptRow } from '../storage/storage.js';
 import {
   decideAttempt,
   DEFAULT_FAILED_LOGIN_POLICY,
@@ -57,10 +57,10 @@ function sameState(a: AttemptState | undefined, b: AttemptState | undefined): bo
 
 export class StorageFailedLoginLimiter implements FailedLoginLimiter {
   readonly policy: Readonly<FailedLoginPolicy>;
-  readonly #storage: Storage;
+  readonly #storage: PasswordAccessRepository;
   readonly #now: () => number;
 
-  constructor(storage: Storage, options: StorageFailedLoginLimiterOptions = {}) {
+  constructor(storage: PasswordAccessRepository, options: StorageFailedLoginLimiterOptions = {}) {
     this.#storage = storage;
     this.policy = Object.freeze({ ...DEFAULT_FAILED_LOGIN_POLICY, ...options.policy });
     this.#now = options.now ?? Date.now;

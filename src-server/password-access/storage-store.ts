@@ -10,7 +10,7 @@
  */
 import { fromBase64Url, toBase64Url } from '../../src-shared/crypto/encoding.js';
 import type { Clock } from '../context.js';
-import type { Storage } from '../storage/storage.js';
+import type { PasswordAccessRepository } from '../storage/storage.js';
 import type { PasswordAccessRecord, StoreResult } from './password-access-handler.js';
 
 function decode(text: string): Uint8Array {
@@ -22,10 +22,10 @@ function decode(text: string): Uint8Array {
 }
 
 export class StoragePasswordAccessStore {
-  readonly #storage: Storage;
+  readonly #storage: PasswordAccessRepository;
   readonly #clock: Clock;
 
-  constructor(storage: Storage, clock: Clock) {
+  constructor(storage: PasswordAccessRepository, clock: Clock) {
     this.#storage = storage;
     this.#clock = clock;
   }

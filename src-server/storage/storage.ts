@@ -15,145 +15,51 @@ import type {
   StoreRecordsPage,
 } from './store-storage.js';
 
-export type StorageBackend = 'sqlite' | 'postgres';
+import type {
+  StorageBackend,
+  IdentityRecord,
+  DeviceRecord,
+  ChallengeRecord,
+  TokenRecord,
+  TokenLookup,
+  PasswordAccessRow,
+  PasswordAttemptRow,
+  WorkspaceRecord,
+  MembershipLogRecord,
+  WorkspaceMemberRecord,
+  NewEvent,
+  EventRecord,
+} from './records.js';
 
-export interface IdentityRecord {
-  id: string;
-  signPublicKey: string;
-  boxPublicKey: string;
-  displayName: string;
-  /** JSON of the self-signed `identity.profile` statement. */
-  profile: string;
-  createdAt: number;
-}
+export type {
+  StorageBackend,
+  IdentityRecord,
+  DeviceRecord,
+  ChallengeRecord,
+  TokenRecord,
+  TokenLookup,
+  PasswordAccessRow,
+  PasswordAttemptRow,
+  WorkspaceRecord,
+  MembershipLogRecord,
+  WorkspaceMemberRecord,
+  NewEvent,
+  EventRecord,
+} from './records.js';
 
-export interface DeviceRecord {
-  id: string;
-  identityId: string;
-  name: string;
-  platform: string;
-  /** JSON of the `device.cert` statement. */
-  certificate: string;
-  createdAt: number;
-  revokedAt: number | null;
-  /** JSON of the `device.revoke` statement. */
-  revocation: string | null;
-}
-
-export interface ChallengeRecord {
-  id: string;
-  nonce: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export interface TokenRecord {
-  id: string;
-  tokenHash: string;
-  identityId: string;
-  deviceId: string;
-  parentId: string | null;
-  scopes: string[];
-  workspaceId: string | null;
-  label: string | null;
-  createdAt: number;
-  expiresAt: number;
-  revokedAt: number | null;
-}
-
-/** A token found by its hash, with the state of its device. */
-export interface TokenLookup extends TokenRecord {
-  deviceRevokedAt: number | null;
-}
-
-/** Password access of one username in one workspace (docs/password-access.md). */
-export interface PasswordAccessRow {
-  workspaceId: string;
-  username: string;
-  /** The identity the username is bound to. */
-  identityId: string;
-  /** SPAKE2+EE stored data (base64url). */
-  storedData: string;
-  /** Keyfile blob (base64url). */
-  keyfileBlob: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** Failed-login state of one username (`AttemptState` of failed-login-limiter.ts). */
-export interface PasswordAttemptRow {
-  failures: number;
-  lastAttemptAt: number;
-  lockedUntil: number;
-  lockouts: number;
-  /** From then on the state no longer matters and may be swept. */
-  forgetAt: number;
-}
-
-/** A workspace (membership log metadata). */
-export interface WorkspaceRecord {
-  id: string;
-  displayName: string;
-  genesisHash: string;
-  headSeq: number;
-  headHash: string;
-  createdAt: number;
-  /** Set once deleted (the row stays as a tombstone; log, members and events are gone). */
-  deletedAt: number | null;
-}
-
-/** One membership log entry: the JSON the author signed, and its hash. */
-export interface MembershipLogRecord {
-  seq: number;
-  /** The entry as JSON text. */
-  entry: string;
-  hash: string;
-}
-
-/** A current member (from the verified log). */
-export interface WorkspaceMemberRecord {
-  /** Identity address of the member's identity sign key. */
-  identityId: string;
-  name: string;
-  permissions: string[];
-}
-
-/** An event to record in the same transaction as the change it describes. */
-export interface NewEvent {
-  workspaceId: string;
-  type: string;
-  /** JSON of the event as sent to clients. */
-  payload: string;
-  /** Identities that may see it besides the workspace's current members. */
-  recipients?: readonly string[];
-}
-
-/** A recorded event; `id` is the global cursor (increasing in commit order). */
-export interface EventRecord {
-  id: number;
-  workspaceId: string;
-  type: string;
-  payload: string;
-  createdAt: number;
-}
-
-export interface Storage {
-  readonly backend: StorageBackend;
-
-  /** Cheap round trip to the database (health checks). */
-  ping(): Promise<void>;
-  /** Closes the connections; the store cannot be used afterwards. */
-  close(): Promise<void>;
-
+/** Small server-wide values (the server keys, the schema version). */
+export interface MetaRepository {
   getMeta(key: string): Promise<string | undefined>;
   /** Stores `value` unless `key` already has one; returns the value now stored. */
   putMetaIfAbsent(key: string, value: string): Promise<string>;
+}
 
+/** Identities and their devices (`identity` routes, authentication). */
+export interface IdentityRepository {
   /** Registers an identity with its first device (both or neither). Throws `IDENTITY_EXISTS`,
    * `DEVICE_EXISTS`. */
   createIdentity(identity: IdentityRecord, firstDevice: DeviceRecord): Promise<void>;
   getIdentity(id: string): Promise<IdentityRecord | undefined>;
-
   /** Throws `DEVICE_EXISTS` if the device id is taken. */
   addDevice(device: DeviceRecord): Promise<void>;
   getDevice(id: string): Promise<DeviceRecord | undefined>;
@@ -167,11 +73,13 @@ export interface Storage {
     revokedAt: number,
     revocation: string,
   ): Promise<DeviceRecord | undefined>;
+}
 
+/** Login challenges and API tokens (`auth` routes). */
+export interface TokenRepository {
   createChallenge(challenge: ChallengeRecord): Promise<void>;
   /** Removes and returns the challenge (single use): a second call returns undefined. */
   consumeChallenge(id: string): Promise<ChallengeRecord | undefined>;
-
   createToken(token: TokenRecord): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<TokenLookup | undefined>;
   getToken(id: string): Promise<TokenRecord | undefined>;
@@ -180,7 +88,12 @@ export interface Storage {
   countActiveTokens(identityId: string, now: number): Promise<number>;
   /** Revokes the token and every token derived from it; returns how many were revoked. */
   revokeTokenTree(id: string, now: number): Promise<number>;
+  /** Deletes challenges expired before `now` and tokens expired or revoked before `tokensBefore`. */
+  deleteExpired(now: number, tokensBefore: number): Promise<{ challenges: number; tokens: number }>;
+}
 
+/** Password-access records and failed-login state (SPAKE2+EE). */
+export interface PasswordAccessRepository {
   getPasswordAccess(workspaceId: string, username: string): Promise<PasswordAccessRow | undefined>;
   /**
    * Stores a password-access record in one atomic statement. `register`: inserts, or replaces the
@@ -213,8 +126,10 @@ export interface Storage {
   clearPasswordAttempts(workspaceId: string, username: string): Promise<void>;
   /** Deletes failed-login states whose `forgetAt` is at or before `now`; returns how many. */
   deleteForgottenPasswordAttempts(now: number): Promise<number>;
+}
 
-  // --- workspaces (workspaces-storage.ts) ---
+/** Workspaces, their membership log and current members (workspaces-storage.ts). */
+export interface WorkspaceRepository {
   /**
    * Creates a workspace with its genesis entry, members and events, in one transaction. Throws
    * `WORKSPACE_EXISTS` if the id was ever used (deleted workspaces included).
@@ -264,6 +179,12 @@ export interface Storage {
     deletedAt: number,
     makeEvents: (formerMembers: string[]) => NewEvent[],
   ): Promise<EventRecord[] | undefined>;
+  /** Current member identities of each workspace. */
+  listWorkspaceMemberIds(workspaceIds: readonly string[]): Promise<Map<string, Set<string>>>;
+}
+
+/** The push-event journal (`/v1/events`; events are written by the other repositories in their transactions). */
+export interface EventRepository {
   /** The newest event cursor (0 if none). */
   latestEventId(): Promise<number>;
   /** The oldest event still kept (0 if none): events below it may have been pruned. */
@@ -285,8 +206,6 @@ export interface Storage {
     workspaceIds: readonly string[] | null,
     limit: number,
   ): Promise<EventRecord[]>;
-  /** Current member identities of each workspace. */
-  listWorkspaceMemberIds(workspaceIds: readonly string[]): Promise<Map<string, Set<string>>>;
   /** Named recipients of each event (only events that have some). */
   listEventRecipients(eventIds: readonly number[]): Promise<Map<number, string[]>>;
   /**
@@ -298,8 +217,10 @@ export interface Storage {
     listener: (cursor: number) => void,
     onError: (error: Error) => void,
   ): Promise<{ close(): Promise<void> }>;
+}
 
-  // --- encrypted store (store-storage.ts) ---
+/** The encrypted store: records and atomic commits (store-storage.ts). */
+export interface StoreRepository {
   /** Every namespace and grant (first page) and the selected, unexpired entries. */
   getStoreRecords(
     workspaceId: string,
@@ -323,7 +244,24 @@ export interface Storage {
     limit: number,
     makeEvents: (workspaceId: string, revision: number, ids: string[]) => NewEvent[],
   ): Promise<{ removed: number; events: EventRecord[] }>;
+}
 
-  /** Deletes challenges expired before `now` and tokens expired or revoked before `tokensBefore`. */
-  deleteExpired(now: number, tokensBefore: number): Promise<{ challenges: number; tokens: number }>;
+/**
+ * The whole storage: one object per backend (SQLite or PostgreSQL) implementing every
+ * repository. Code that needs one area takes that repository's interface, not this one.
+ */
+export interface Storage
+  extends
+    MetaRepository,
+    IdentityRepository,
+    TokenRepository,
+    PasswordAccessRepository,
+    WorkspaceRepository,
+    EventRepository,
+    StoreRepository {
+  readonly backend: StorageBackend;
+  /** Cheap round trip to the database (health checks). */
+  ping(): Promise<void>;
+  /** Closes the connections; the store cannot be used afterwards. */
+  close(): Promise<void>;
 }

@@ -16,7 +16,7 @@
 import { type Kysely, type Selectable, type Transaction } from 'kysely';
 import { BackboneError } from '../../src-shared/errors.js';
 import type { Database, StoreRecordsTable } from './schema.js';
-import type { EventRecord, NewEvent, StorageBackend } from './storage.js';
+import type { EventRecord, NewEvent, StorageBackend } from './records.js';
 import type { WorkspaceQueries } from './workspaces-storage.js';
 
 export type StoreKind = 'namespace' | 'grant' | 'entry';

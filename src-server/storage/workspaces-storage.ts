@@ -25,7 +25,7 @@ import type {
   StorageBackend,
   WorkspaceMemberRecord,
   WorkspaceRecord,
-} from './storage.js';
+} from './records.js';
 
 /** PostgreSQL NOTIFY channel carrying new event cursors. */
 export const EVENTS_CHANNEL = 'backbone_events';
