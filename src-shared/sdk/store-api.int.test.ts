@@ -19,11 +19,20 @@ import {
   entryAssociatedData,
   openEnvelope,
   pathToken,
+  recordHash,
   signGrantRecord,
   writeEntry,
   type EntryRecord,
   type GrantRecord,
+  type NamespaceRecord,
 } from '../store/index.js';
+import {
+  generateNamespaceKeyPair,
+  namespacePublicKey,
+  resignNamespaceRecord,
+  sealNamespaceKey,
+  sealNamespaceName,
+} from '../store/namespace-keys.js';
 import { sealEntryRecord } from '../store/entries.js';
 import { BackboneClient } from './client.js';
 import type { ClientPrivateKey } from './keys.js';
@@ -418,5 +427,257 @@ describe('a malicious server', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Trust fixes: a malicious server (here: its storage, written directly after the honest server
+// accepted or refused) replays grants, key statements, namespace records and deleted entries.
+// Bob's writes are made by a custom writer built from the project's own modules.
+
+type AnyStored = NamespaceRecord | GrantRecord | EntryRecord;
+
+/** Writes records straight into the server's storage, bypassing every check. */
+async function tamper(
+  workspace: string,
+  put: Array<['namespace' | 'grant' | 'entry', AnyStored]>,
+): Promise<void> {
+  const ws = (await server.storage.getWorkspace(workspace))!;
+  const rows = put.map(([kind, r]) => ({
+    kind,
+    id: r.id,
+    token: kind === 'grant' ? null : (r as NamespaceRecord).token,
+    refId:
+      kind === 'grant'
+        ? (r as GrantRecord).target.id
+        : kind === 'entry'
+          ? (r as EntryRecord).namespace
+          : (r as NamespaceRecord).parent,
+    expiresAt: null,
+    hash: recordHash(r),
+    record: JSON.stringify(r),
+  }));
+  await server.storage.commitStore(
+    workspace,
+    { seq: ws.headSeq, hash: ws.headHash },
+    { entryIds: [], tokens: [] },
+    () => ({ put: rows, remove: [], tombstones: [], events: [] }),
+    Date.now(),
+  );
+}
+
+/** What a member's device learned of a path while it could read it: salt and record. */
+async function learn(client: BackboneClient, path: string) {
+  const { ctx, done } = await client.storeService.context();
+  const { view } = await client.storeService.records({ all: true });
+  const s = new StoreSession(ctx, view);
+  try {
+    const ns = s.namespaceAt(path);
+    if (ns) {
+      const resolved = s.resolver.namespace(ns.id);
+      return { salt: Uint8Array.from(resolved.salt), id: ns.id };
+    }
+    const entry = s.entryAt(path)!;
+    const key = s.resolver.entryKey(entry);
+    key.key.fill(0);
+    return { salt: Uint8Array.from(key.salt), id: entry.id };
+  } finally {
+    s.resolver.wipe();
+    await done(false);
+  }
+}
+
+/**
+ * Bob's custom writer: a new version of the entry at `path`, sealed to `namespace` (default:
+ * the entry's namespace as stored now) and signed as the caller, plus the change set to commit.
+ */
+async function forgeWrite(
+  client: BackboneClient,
+  path: string,
+  value: string,
+  locator: { salt: Uint8Array; id?: string },
+  namespace?: NamespaceRecord,
+) {
+  const { ctx, done } = await client.storeService.context();
+  try {
+    const { view } = await client.storeService.records({ all: true });
+    const token = pathToken(ctx.namingKey, path);
+    const current = view.entryByToken(token);
+    const home =
+      namespace ?? view.namespace(current?.namespace ?? '') ?? view.namespaceByToken(
+        pathToken(ctx.namingKey, path.split('/').slice(0, -1).join('/')),
+      )!;
+    const record = sealEntryRecord({
+      workspaceId: ctx.membership.workspaceId,
+      locator: { id: current?.id ?? locator.id!, path, salt: locator.salt },
+      token,
+      naming: ctx.membership.namingKey.generation,
+      version: (current?.version ?? 0) + 1,
+      ...(current ? { shareEpoch: current.shareEpoch } : {}),
+      value: new TextEncoder().encode(value),
+      expiresAt: null,
+      namespace: home,
+      readers: [],
+      writer: ctx.actor,
+    });
+    const change = {
+      v: 1 as const,
+      workspace: ctx.membership.workspaceId,
+      put: { namespaces: [], grants: [], entries: [record] },
+      remove: { namespaces: [], grants: [], entries: [] },
+      expect: [
+        { type: 'entry' as const, id: record.id, hash: current ? recordHash(current) : null },
+      ],
+    };
+    return { record, change };
+  } finally {
+    await done(false);
+  }
+}
+
+async function allRecords(client: BackboneClient) {
+  return (await client.storeService.records({ all: true })).view;
+}
+
+describe('revocation holds against replays (Trust fixes 1)', () => {
+  it('a replayed READ+WRITE grant: the revoked writer is refused by the server and by readers', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.namespace.grant('team', 'bob', { access: ['READ', 'WRITE'] });
+    await t.alice.entry.set('team/x', 'x-1');
+    expect(await t.bob.entry.get('team/x')).toBe('x-1');
+    const x = await learn(t.bob, 'team/x');
+    const oldGrant = (await allRecords(t.alice)).allGrants().find((g) => g.grantee === 'bob')!;
+
+    await t.alice.namespace.revoke('team', 'bob');
+    expect(await t.alice.entry.get('team/x')).toBe('x-1');
+
+    // rollback class: the server puts Bob's old signed grant back
+    await tamper(t.workspace, [['grant', oldGrant]]);
+    const forged = await forgeWrite(t.bob, 'team/x', 'bob after revocation', x);
+    // the honest server refuses the write through the real commit endpoint
+    expect(await codeOf(t.bob.storeService.commit({ change: forged.change }))).toBe(
+      'STORE_FORBIDDEN',
+    );
+    // a malicious server stores it anyway: Alice's client refuses it, never shows it
+    await tamper(t.workspace, [['entry', forged.record]]);
+    expect(await codeOf(t.alice.entry.get('team/x'))).toBe('STORE_FORBIDDEN');
+    expect(await t.alice.entry.search('team/')).not.toContain('team/x');
+  });
+
+  it('a replayed namespace record, key statement and grant: refused', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.namespace.grant('team', 'bob', { access: ['READ', 'WRITE'] });
+    await t.alice.entry.set('team/x', 'x-1');
+    expect(await t.bob.entry.get('team/x')).toBe('x-1');
+    const x = await learn(t.bob, 'team/x');
+    const teamInfo = await learn(t.bob, 'team');
+    const before = await allRecords(t.alice);
+    const oldGrant = before.allGrants().find((g) => g.grantee === 'bob')!;
+    const oldTeam = before.namespace(teamInfo.id)!;
+
+    await t.alice.namespace.revoke('team', 'bob');
+
+    // key swap class: Bob signs a new key statement for `team` (his own key pair), relying on
+    // his replayed grant; the honest server refuses it
+    await tamper(t.workspace, [['grant', oldGrant]]);
+    const { ctx, done } = await t.bob.storeService.context();
+    const now = await allRecords(t.bob);
+    const current = now.namespace(teamInfo.id)!;
+    const root = now.namespace(current.parent!)!;
+    const bobKeys = generateNamespaceKeyPair();
+    const minted = resignNamespaceRecord(
+      current,
+      {
+        publicKey: bobKeys.publicKey,
+        generation: current.generation + 1,
+        name: sealNamespaceName(namespacePublicKey(root), root.generation, {
+          path: 'team',
+          salt: teamInfo.salt,
+        }),
+        inherit: sealNamespaceKey(
+          namespacePublicKey(root),
+          root.generation,
+          { path: 'team', salt: teamInfo.salt },
+          bobKeys.secretKey,
+        ),
+      },
+      ctx.actor,
+    );
+    await done(false);
+    const statement = {
+      v: 1 as const,
+      workspace: t.workspace,
+      put: { namespaces: [minted], grants: [], entries: [] },
+      remove: { namespaces: [], grants: [], entries: [] },
+      expect: [{ type: 'namespace' as const, id: minted.id, hash: recordHash(current) }],
+    };
+    expect(await codeOf(t.bob.storeService.commit({ change: statement }))).toBe(
+      'STORE_FORBIDDEN',
+    );
+    // stored anyway: Alice never seals to Bob's key, and reads nothing through it
+    await tamper(t.workspace, [['namespace', minted]]);
+    expect(await codeOf(t.alice.entry.set('team/y', 'for the team'))).toBe('STORE_FORBIDDEN');
+    await tamper(t.workspace, [['namespace', current]]);
+
+    // rollback class: the old namespace record (generation 1) and the old grant come back;
+    // Bob seals to the old public key. The honest server (current state) refuses the write …
+    const forged = await forgeWrite(t.bob, 'team/x', 'bob, old key', x, oldTeam);
+    expect(await codeOf(t.bob.storeService.commit({ change: forged.change }))).toBe(
+      'STORE_FORBIDDEN',
+    );
+    // … and Alice's client refuses the replayed state
+    await tamper(t.workspace, [
+      ['namespace', oldTeam],
+      ['entry', forged.record],
+    ]);
+    const code = await codeOf(t.alice.entry.get('team/x'));
+    expect(['STORE_STALE', 'STORE_FORBIDDEN']).toContain(code);
+  });
+
+  it('WRITE-only grants: writing needs READ on every side, and a revoked one stays revoked', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.entry.set('team/x', 'x-1');
+    await t.alice.namespace.grant('team', 'bob', { access: ['WRITE'] });
+    const x = await learn(t.alice, 'team/x');
+    const oldGrant = (await allRecords(t.alice)).allGrants().find((g) => g.grantee === 'bob')!;
+
+    // a WRITE-only grantee with a custom client: refused by the server and by readers
+    const early = await forgeWrite(t.bob, 'team/x', 'write-only bob', x);
+    expect(await codeOf(t.bob.storeService.commit({ change: early.change }))).toBe(
+      'STORE_FORBIDDEN',
+    );
+    await tamper(t.workspace, [['entry', early.record]]);
+    expect(await codeOf(t.alice.entry.get('team/x'))).toBe('STORE_FORBIDDEN');
+    await t.alice.entry.set('team/x', 'x-2').catch(() => undefined);
+
+    // revoked and replayed: still refused
+    await t.alice.namespace.revoke('team', 'bob');
+    await tamper(t.workspace, [['grant', oldGrant]]);
+    const late = await forgeWrite(t.bob, 'team/x', 'write-only bob, revoked', x);
+    expect(await codeOf(t.bob.storeService.commit({ change: late.change }))).toBe(
+      'STORE_FORBIDDEN',
+    );
+    await tamper(t.workspace, [['entry', late.record]]);
+    expect(await codeOf(t.alice.entry.get('team/x'))).toBe('STORE_FORBIDDEN');
+  });
+});
+
+describe('deleted entries stay deleted (Trust fixes 2)', () => {
+  it('rollback class: a deleted entry re-inserted by the server is refused', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.entry.set('team/gone', 'secret');
+    expect(await t.alice.entry.get('team/gone')).toBe('secret');
+    const old = (await allRecords(t.alice)).allEntries()[0]!;
+    await t.alice.entry.delete('team/gone');
+    await tamper(t.workspace, [['entry', old]]);
+    expect(await codeOf(t.alice.entry.get('team/gone'))).toBe('STORE_STALE');
+    expect(await t.alice.entry.search('team/')).not.toContain('team/gone');
+    // a genuine re-creation continues the numbering and is accepted
+    await t.alice.entry.set('team/gone', 'again');
+    expect(await t.alice.entry.get('team/gone')).toBe('again');
   });
 });

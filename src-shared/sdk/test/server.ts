@@ -10,6 +10,7 @@ import { buildServer } from '../../../src-server/app.js';
 import type { App } from '../../../src-server/context.js';
 import { createLogger } from '../../../src-server/logger.js';
 import { openSqliteStorage } from '../../../src-server/storage/sqlite.js';
+import type { Storage } from '../../../src-server/storage/storage.js';
 import { testConfig } from '../../../src-server/test/harness.js';
 import { cryptoReady, randomBytes, type RandomSource } from '../../crypto/index.js';
 
@@ -18,6 +19,8 @@ export const TEST_PASSWORD_ACCESS_PARAMS = { opslimit: 2, memlimit: 64 * 1024 * 
 
 export interface SdkTestServer {
   app: App;
+  /** The server's storage, for tests that play a malicious server by writing rows directly. */
+  storage: Storage;
   url: string;
   dataDir: string;
   close(): Promise<void>;
@@ -43,6 +46,7 @@ export async function startSdkTestServer(
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     app,
+    storage,
     url: `http://127.0.0.1:${port}`,
     dataDir,
     async close() {
