@@ -176,6 +176,7 @@ describe.each(backends)('store endpoints ($name)', (backend) => {
             grantee: 'carol',
             granteeBox: ctx.membership.members.get('carol')!.boxPk,
             access: ['DELETE'],
+            epoch: team.generation,
             key: null,
           },
           ctx.actor,

@@ -14,10 +14,22 @@
  *     namespace needs DELETE on it; removing a grant needs STORE_SHARE + EJECT on its target
  *     (unless the target goes too, the grant no longer counts, or it is the caller's own); a new
  *     namespace needs READ + WRITE on its parent (+ EJECT if isolated), the root needs ROOT.
- *  5. Entry versions follow the stored one (same version = same ciphertext and expiry; a new
- *     version is +1), and a new entry at a token continues after the last deleted version there.
- *  6. `auditStore` on the state after the change, limited to the touched records: unauthorized
- *     writers, invalid grants, unauthorized key statements, envelopes sealed to old generations.
+ *  5. Counters only move forward. Entry versions follow the stored one (same version = same
+ *     ciphertext and expiry; a new version is +1), and a new entry at a token continues after
+ *     the last deleted version there. An entry's `shareEpoch` is 1 when it is created and is
+ *     carried over by every write, except in a rotation bundle, where it may be the stored one
+ *     + 1 (the revocation of a direct share). A namespace's `generation` and `revision` never go
+ *     down.
+ *  6. `auditStore` on the state after the change, limited to the touched records and the grants
+ *     they rely on (the grants to an entry's writer or a namespace's signer on its authority
+ *     chain): unauthorized writers, invalid grants, unauthorized key statements, envelopes sealed
+ *     to old generations. The rules are `access.ts`'s, the same code every client runs:
+ *     a. a grant counts only if its signed `epoch` is its target's current counter (namespace
+ *        `generation`, entry `shareEpoch`) — a grant from before a revocation never counts, and
+ *        one put in a commit that would not count is refused;
+ *     b. an entry counts only if its writer holds WRITE on it and READ on its namespace
+ *        (writing needs READ, for every client and here);
+ *     c. a key statement counts only if its signer holds READ on the namespace.
  *
  * It returns the rows to write; any failure throws a typed error and nothing is written.
  */
@@ -321,6 +333,12 @@ export function checkCommit(input: {
   for (const r of change.put.namespaces) {
     provenance('namespace', r);
     const prev = before.namespaces.get(r.id);
+    if (prev && (r.generation < prev.generation || r.revision < prev.revision)) {
+      refuse(
+        'STORE_STALE',
+        'A namespace record in this change is older than the stored one (its key generation or revision went back).',
+      );
+    }
     if (!prev) {
       if (r.parent === null) {
         if (!has(actor.permissions, 'ROOT')) {
@@ -354,6 +372,16 @@ export function checkCommit(input: {
   for (const r of change.put.entries) {
     provenance('entry', r);
     const prev = before.entries.get(r.id);
+    const epochOk = prev
+      ? r.shareEpoch === prev.shareEpoch ||
+        (parsed.bundleActor !== null && r.shareEpoch === prev.shareEpoch + 1)
+      : r.shareEpoch === 1;
+    if (!epochOk) {
+      refuse(
+        'STORE_STALE',
+        'An entry in this change has another share epoch than the stored one; only a revocation moves it, by one.',
+      );
+    }
     if (prev) {
       const same =
         r.version === prev.version &&
@@ -389,7 +417,7 @@ export function checkCommit(input: {
 
   // 6. audit of the touched records on the resulting state
   const only = new Set(touchedKeys(change));
-  const problems = auditStore(after, state, { only });
+  const problems = auditStore(after, state, { only, reliedOn: true });
   const first = problems[0];
   if (first) refuse(first.code, `Refused: ${first.message}`);
 

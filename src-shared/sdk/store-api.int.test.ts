@@ -379,6 +379,7 @@ describe('a malicious server', () => {
           grantee: 'bob',
           granteeBox: carolCtx.ctx.membership.members.get('bob')!.boxPk,
           access: ['READ', 'WRITE'],
+          epoch: teamNs.generation,
           key: bobGrant.key,
         },
         carolCtx.ctx.actor,
@@ -399,6 +400,7 @@ describe('a malicious server', () => {
           grantee: 'bob',
           granteeBox: intruder.publicKey,
           access: ['READ'],
+          epoch: teamNs.generation,
           key: bobGrant.key,
         },
         ctx.actor,
@@ -504,9 +506,9 @@ async function forgeWrite(
     const token = pathToken(ctx.namingKey, path);
     const current = view.entryByToken(token);
     const home =
-      namespace ?? view.namespace(current?.namespace ?? '') ?? view.namespaceByToken(
-        pathToken(ctx.namingKey, path.split('/').slice(0, -1).join('/')),
-      )!;
+      namespace ??
+      view.namespace(current?.namespace ?? '') ??
+      view.namespaceByToken(pathToken(ctx.namingKey, path.split('/').slice(0, -1).join('/')))!;
     const record = sealEntryRecord({
       workspaceId: ctx.membership.workspaceId,
       locator: { id: current?.id ?? locator.id!, path, salt: locator.salt },
@@ -613,9 +615,7 @@ describe('revocation holds against replays (Trust fixes 1)', () => {
       remove: { namespaces: [], grants: [], entries: [] },
       expect: [{ type: 'namespace' as const, id: minted.id, hash: recordHash(current) }],
     };
-    expect(await codeOf(t.bob.storeService.commit({ change: statement }))).toBe(
-      'STORE_FORBIDDEN',
-    );
+    expect(await codeOf(t.bob.storeService.commit({ change: statement }))).toBe('STORE_FORBIDDEN');
     // stored anyway: Alice never seals to Bob's key, and reads nothing through it
     await tamper(t.workspace, [['namespace', minted]]);
     expect(await codeOf(t.alice.entry.set('team/y', 'for the team'))).toBe('STORE_FORBIDDEN');
@@ -676,8 +676,17 @@ describe('deleted entries stay deleted (Trust fixes 2)', () => {
     await tamper(t.workspace, [['entry', old]]);
     expect(await codeOf(t.alice.entry.get('team/gone'))).toBe('STORE_STALE');
     expect(await t.alice.entry.search('team/')).not.toContain('team/gone');
-    // a genuine re-creation continues the numbering and is accepted
-    await t.alice.entry.set('team/gone', 'again');
-    expect(await t.alice.entry.get('team/gone')).toBe('again');
+    // nor does Alice build on it
+    expect(await codeOf(t.alice.entry.set('team/gone', 'again'))).toBe('STORE_STALE');
+  });
+
+  it('a genuine re-creation after a deletion continues the numbering and is accepted', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.entry.set('team/again', 'one');
+    await t.alice.entry.delete('team/again');
+    expect(await codeOf(t.alice.entry.get('team/again'))).toBe('STORE_NOT_FOUND');
+    await t.alice.entry.set('team/again', 'two');
+    expect(await t.alice.entry.get('team/again')).toBe('two');
   });
 });

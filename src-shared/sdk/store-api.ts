@@ -352,6 +352,8 @@ function readablePaths(
       try {
         const opened = s.resolver.entryKey(e);
         sodium().memzero(opened.key);
+        // a replayed or deleted record is not listed (STORE_STALE)
+        ctx.seen?.checkEntry(opened.path, e.id, e.version, e.shareEpoch);
         entries.push(opened.path);
       } catch (error) {
         if (!isBackboneError(error)) throw error;

@@ -20,7 +20,14 @@
  * verifies, its grantee is a current member and `granteeBox` is exactly that member's box key in
  * the log, its target exists, and — "nobody grants bits they do not hold" — the granter holds
  * every bit of it from the base authority and other valid grants. Validity is the least fixed
- * point of that rule, so no set of grants can justify itself.
+ * point of that rule, so no set of grants can justify itself. A grant also names the `epoch` it
+ * belongs to — its target's current counter (a namespace's key `generation`, an entry's
+ * `shareEpoch`) — and counts only while that is still the target's value: every revocation
+ * moves the counter (and re-signs the grants that remain), so a replayed grant never counts
+ * again (`STORE_STALE`).
+ *
+ * **An entry counts** if its writer holds WRITE on it and READ on its namespace: writing needs
+ * READ (the writer must open the namespace key to check where the value goes), on every side.
  *
  * **A namespace key statement is authorized** if its signer holds READ on the namespace. A
  * namespace that is in the tree but not authorized is never used for keys (`STORE_FORBIDDEN`).
@@ -42,6 +49,7 @@ import {
   type GrantRecord,
   type NamespaceRecord,
 } from './records.js';
+import type { SeenVersions } from './seen.js';
 import type { StoreRecords } from './store-view.js';
 
 /** Depth bound of the tree: paths have at most 32 segments, so at most 33 nested namespaces. */
@@ -80,7 +88,7 @@ export interface StoreAuthority {
   bitsOn(user: string, target: AccessTarget): AccessBit[];
   /** True if the namespace's signed key statement is by someone holding READ on it. */
   signerAuthorized(id: string): boolean;
-  /** True if the entry's writer holds WRITE on it. */
+  /** True if the entry's writer holds WRITE on it and READ on its namespace (writing needs READ). */
   writerAuthorized(entry: { id: string; namespace: string; writer: string }): boolean;
 }
 
@@ -159,15 +167,27 @@ function checkGrantShape(
   return undefined;
 }
 
+export interface AnalyzeOptions {
+  /** A client's rollback memory: namespace records older than seen (or seen deleted) are
+   * refused (`STORE_STALE`), so nothing — grants, key statements, writers — counts through them. */
+  seen?: SeenVersions;
+}
+
 /** Analyzes the records against the verified membership state. */
-export function analyzeStore(records: StoreRecords, membership: MembershipState): StoreAuthority {
+export function analyzeStore(
+  records: StoreRecords,
+  membership: MembershipState,
+  options: AnalyzeOptions = {},
+): StoreAuthority {
   const workspaceId = records.workspaceId;
   const nsProblems = new Map<string, BackboneError>();
   const nodes = new Map<string, NamespaceNode>();
   const signatureOk = new Map<string, NamespaceRecord>();
 
   for (const r of records.allNamespaces()) {
-    const issue = checkNamespaceSignature(membership, workspaceId, r);
+    const issue =
+      checkNamespaceSignature(membership, workspaceId, r) ??
+      options.seen?.namespaceProblem(r.id, r.generation, r.revision);
     if (issue) nsProblems.set(r.id, issue);
     else signatureOk.set(r.id, r);
   }
@@ -244,6 +264,22 @@ export function analyzeStore(records: StoreRecords, membership: MembershipState)
       grantProblems.set(
         g.id,
         problem('STORE_NOT_FOUND', 'A grant is for something that does not exist.'),
+      );
+      continue;
+    }
+    const current =
+      g.target.kind === 'namespace'
+        ? nodes.get(g.target.id)!.record.generation
+        : records.entry(g.target.id)!.shareEpoch;
+    if (g.epoch !== current) {
+      grantProblems.set(
+        g.id,
+        problem(
+          'STORE_STALE',
+          g.epoch < current
+            ? 'A grant belongs to an earlier key generation of what it is on: access was revoked since (the server may be replaying it).'
+            : 'A grant claims a key generation that does not exist yet.',
+        ),
       );
       continue;
     }
@@ -337,6 +373,6 @@ export function analyzeStore(records: StoreRecords, membership: MembershipState)
       hasAccess(
         bitsWith(entry.writer, { kind: 'entry', id: entry.id, namespace: entry.namespace }),
         'WRITE',
-      ),
+      ) && hasAccess(bitsWith(entry.writer, { kind: 'namespace', id: entry.namespace }), 'READ'),
   };
 }

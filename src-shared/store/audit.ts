@@ -31,6 +31,32 @@ export interface StoreProblem {
 export interface AuditOptions {
   /** Only report on these records (`type:id`); default: every record. */
   only?: ReadonlySet<string>;
+  /**
+   * With `only`: also report on the grants those records rely on — the grants to an entry's
+   * writer or a namespace's signer on its authority chain (and, for an entry, on the entry).
+   */
+  reliedOn?: boolean;
+}
+
+/** The `grant:id` keys of the valid grants a signer relies on for a namespace or an entry. */
+function reliedGrants(
+  authority: ReturnType<typeof analyzeStore>,
+  signer: string,
+  namespaceId: string,
+  entryId?: string,
+): string[] {
+  const node = authority.node(namespaceId);
+  if (!node) return [];
+  return authority
+    .validGrants()
+    .filter(
+      (g) =>
+        g.grantee === signer &&
+        (g.target.kind === 'namespace'
+          ? node.chain.includes(g.target.id)
+          : g.target.id === entryId),
+    )
+    .map((g) => `grant:${g.id}`);
 }
 
 /** Lists what is wrong with the records (empty if nothing). */
@@ -41,8 +67,22 @@ export function auditStore(
 ): StoreProblem[] {
   const authority = analyzeStore(records, membership);
   const problems: StoreProblem[] = [];
-  const wanted = (type: RecordType, id: string) =>
-    options.only === undefined || options.only.has(`${type}:${id}`);
+  let only = options.only;
+  if (only !== undefined && options.reliedOn) {
+    const widened = new Set(only);
+    for (const key of only) {
+      const [type, id] = key.split(/:(.*)/s) as [RecordType, string];
+      if (type === 'entry') {
+        const e = records.entry(id);
+        if (e) for (const g of reliedGrants(authority, e.writer, e.namespace, e.id)) widened.add(g);
+      } else if (type === 'namespace') {
+        const r = records.namespace(id);
+        if (r) for (const g of reliedGrants(authority, r.signer, r.id)) widened.add(g);
+      }
+    }
+    only = widened;
+  }
+  const wanted = (type: RecordType, id: string) => only === undefined || only.has(`${type}:${id}`);
   const report = (type: RecordType, id: string, code: ErrorCode, message: string) =>
     problems.push({ type, id, code, message });
 

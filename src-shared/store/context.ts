@@ -82,7 +82,7 @@ export class StoreSession {
       );
     }
     this.random = ctx.random ?? randomBytes;
-    this.authority = analyzeStore(records, membership);
+    this.authority = analyzeStore(records, membership, { seen: ctx.seen });
     this.resolver = new KeyResolver(this.authority, actor, ctx.seen);
   }
 

@@ -105,6 +105,8 @@ export interface SealEntryOptions {
   token: string;
   naming: number;
   version: number;
+  /** Direct-share epoch (default 1): carried over by writes, +1 when a direct share is revoked. */
+  shareEpoch?: number;
   value: Uint8Array;
   expiresAt: string | null;
   namespace: NamespaceRecord;
@@ -144,6 +146,7 @@ export function sealEntryRecord(options: SealEntryOptions): EntryRecord {
       token: options.token,
       naming: options.naming,
       version: options.version,
+      shareEpoch: options.shareEpoch ?? 1,
       ciphertext,
       expiresAt: options.expiresAt,
       writer: options.writer.name,
@@ -220,7 +223,7 @@ export function openEntry(s: StoreSession, path: string, record: EntryRecord): E
       'This entry was written by someone without write access to it; it is not trusted.',
     );
   }
-  s.ctx.seen?.checkEntry(path, record.id, record.version);
+  s.ctx.seen?.checkEntry(path, record.id, record.version, record.shareEpoch);
   if (record.expiresAt !== null && s.now().getTime() >= Date.parse(record.expiresAt)) {
     fail('STORE_EXPIRED', 'This entry has expired.');
   }
@@ -245,7 +248,7 @@ export function openEntry(s: StoreSession, path: string, record: EntryRecord): E
     }
     const value = unpadValue(padded);
     sodium().memzero(padded);
-    s.ctx.seen?.noteEntry(path, record.id, record.version);
+    s.ctx.seen?.noteEntry(path, record.id, record.version, record.shareEpoch);
     return {
       path,
       id: record.id,
@@ -346,8 +349,10 @@ export function writeEntry(
     const existing = s.entryAt(path);
     let locator: Locator;
     let version: number;
+    let shareEpoch = 1;
     if (existing) {
-      ctx.seen?.checkEntry(path, existing.id, existing.version);
+      ctx.seen?.checkEntry(path, existing.id, existing.version, existing.shareEpoch);
+      shareEpoch = existing.shareEpoch;
       let opened;
       try {
         opened = s.resolver.entryKey(existing);
@@ -387,6 +392,7 @@ export function writeEntry(
       token,
       naming: s.namingGeneration,
       version,
+      shareEpoch,
       value,
       expiresAt: expiryText(options.expiresAt),
       namespace: nearest.record,
@@ -400,7 +406,7 @@ export function writeEntry(
     const draft = new StoreDraft(records);
     draft.putEntry(record);
     draft.dependOn('namespace', nearest.id);
-    ctx.seen?.noteEntry(path, record.id, record.version);
+    ctx.seen?.noteEntry(path, record.id, record.version, record.shareEpoch);
     return { change: draft.toChange(), record };
   } finally {
     s.resolver.wipe();
@@ -428,6 +434,8 @@ export function deleteEntry(ctx: StoreContext, records: StoreRecords, path: stri
     for (const g of records.allGrants()) {
       if (g.target.kind === 'entry' && g.target.id === record.id) draft.remove('grant', g.id);
     }
+    // Remembered, so a server that puts the record back is refused (STORE_STALE).
+    ctx.seen?.noteEntryDeleted(normalized, record.id, record.version);
     return draft.toChange();
   } finally {
     s.resolver.wipe();

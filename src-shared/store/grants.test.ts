@@ -69,6 +69,7 @@ function forgeGrant(
       grantee: grantee.name,
       granteeBox,
       access,
+      epoch: w.view.namespace(targetId)?.generation ?? 1,
       key,
     },
     granter.actor,

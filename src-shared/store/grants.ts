@@ -43,6 +43,8 @@ export interface GrantFields {
   grantee: string;
   granteeBox: BoxPublicKey;
   access: readonly AccessBit[];
+  /** The target's current counter: namespace `generation` or entry `shareEpoch`. */
+  epoch: number;
   key: GrantRecord['key'];
 }
 
@@ -59,6 +61,7 @@ export function signGrantRecord(
     grantee: fields.grantee,
     granteeBox: toBase64Url(fields.granteeBox),
     access: normalizeAccess(fields.access),
+    epoch: fields.epoch,
     granter: granter.name,
   } as const;
   const sig = signStoreStatement(STORE_KINDS.grant, grantSignedBody(unsigned), granter.signKeyPair);
@@ -123,6 +126,10 @@ export function grantAccess(
     }
     const granteeBox = s.memberBox(options.grantee);
     const draft = new StoreDraft(records);
+    const epoch =
+      target.kind === 'namespace'
+        ? records.namespace(target.id)!.generation
+        : records.entry(target.id)!.shareEpoch;
     let key: GrantRecord['key'] = null;
     if (hasAccess(access, 'READ')) {
       try {
@@ -171,6 +178,7 @@ export function grantAccess(
         grantee: options.grantee,
         granteeBox,
         access,
+        epoch,
         key,
       },
       ctx.actor,

@@ -269,7 +269,7 @@ export function listStore(
           continue;
         }
         try {
-          ctx.seen?.checkEntry(path, e.id, e.version);
+          ctx.seen?.checkEntry(path, e.id, e.version, e.shareEpoch);
         } catch (error) {
           if (!isBackboneError(error, 'STORE_STALE')) throw error;
           refused++;

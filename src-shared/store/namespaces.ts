@@ -97,6 +97,7 @@ export function createRootNamespace(ctx: StoreContext, records: StoreRecords): N
         grantee: s.actorName,
         granteeBox: s.memberBox(s.actorName),
         access: ALL_ACCESS,
+        epoch: 1,
         key: sealNamespaceKey(s.memberBox(s.actorName), 1, locator, keyPair.secretKey, s.random),
       },
       ctx.actor,
@@ -196,6 +197,7 @@ export function createNamespace(
               grantee: s.actorName,
               granteeBox: s.memberBox(s.actorName),
               access: ALL_ACCESS,
+              epoch: 1,
               key: sealNamespaceKey(
                 s.memberBox(s.actorName),
                 1,
@@ -323,6 +325,8 @@ export function deleteNamespace(
       .filter((e) => e.namespace === target.id && isTrustedEntry(s.authority, ctx.membership, e));
     const rotator = new Rotator(s);
     rotator.draft.remove('namespace', target.id);
+    // Remembered, so a server that puts the record back is refused (STORE_STALE).
+    ctx.seen?.noteNamespaceDeleted(target.id);
     for (const g of records.allGrants()) {
       if (g.target.kind === 'namespace' && g.target.id === target.id) rotator.removeGrant(g.id);
     }

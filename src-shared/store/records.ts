@@ -12,8 +12,8 @@
  * | record    | statement kind    | signed body                                                                        |
  * | --------- | ----------------- | ---------------------------------------------------------------------------------- |
  * | namespace | `store.namespace` | workspace, id, parent, isolated, creator, generation, publicKey, revision, signer |
- * | grant     | `store.grant`     | workspace, id, target {kind, id}, grantee, granteeBox, access, granter            |
- * | entry     | `store.entry`     | workspace, id, version, ciphertext (BLAKE2b-256 of it), expiresAt, writer         |
+ * | grant     | `store.grant`     | workspace, id, target {kind, id}, grantee, granteeBox, access, epoch, granter     |
+ * | entry     | `store.entry`     | workspace, id, version, shareEpoch, ciphertext (BLAKE2b-256), expiresAt, writer   |
  * | rotation  | `store.rotation`  | workspace, actor, reason, change (record hash of the change set)                  |
  *
  * See `docs/store.md` for the meaning of every field.
@@ -179,6 +179,10 @@ export const GrantRecordSchema = z
     /** The grantee's box public key as the granter read it in the verified membership log. */
     granteeBox: Key32,
     access: AccessSetSchema,
+    /** The target's counter this grant belongs to (signed): a namespace's key `generation`, an
+     * entry's `shareEpoch`. A grant counts only while it equals the target's current value, so a
+     * grant removed by a revocation (which always moves the counter) never comes back. */
+    epoch: Counter,
     granter: MemberNameSchema,
     sig: Signature,
     /** Namespace grants with READ: the namespace secret key, key generation `generation`, sealed
@@ -191,7 +195,10 @@ export const GrantRecordSchema = z
     {
       message: 'key is present exactly for namespace grants with READ',
     },
-  );
+  )
+  .refine((r) => r.key === null || r.key.generation === r.epoch, {
+    message: 'the key envelope is for the generation the grant belongs to',
+  });
 export type GrantRecord = z.infer<typeof GrantRecordSchema>;
 
 export const EntryRecordSchema = z.strictObject({
@@ -202,6 +209,9 @@ export const EntryRecordSchema = z.strictObject({
   naming: Counter,
   /** +1 at each write (compare-and-swap on the server). */
   version: Counter,
+  /** Direct-share epoch (signed): +1 when a direct share of this entry is revoked; every other
+   * write carries it over. Entry grants count only at the current value. */
+  shareEpoch: Counter,
   /** nonce ‖ XChaCha20-Poly1305(padded value) ‖ tag. */
   ciphertext: Ciphertext,
   expiresAt: z.iso.datetime().nullable(),
@@ -342,7 +352,7 @@ export function namespaceSignedBody(r: NamespaceSignedBody): NamespaceSignedBody
 
 export type GrantSignedBody = Pick<
   GrantRecord,
-  'workspace' | 'id' | 'target' | 'grantee' | 'granteeBox' | 'access' | 'granter'
+  'workspace' | 'id' | 'target' | 'grantee' | 'granteeBox' | 'access' | 'epoch' | 'granter'
 >;
 
 export function grantSignedBody(r: GrantSignedBody): GrantSignedBody {
@@ -353,6 +363,7 @@ export function grantSignedBody(r: GrantSignedBody): GrantSignedBody {
     grantee: r.grantee,
     granteeBox: r.granteeBox,
     access: [...r.access],
+    epoch: r.epoch,
     granter: r.granter,
   };
 }
@@ -361,6 +372,7 @@ export interface EntrySignedBody {
   workspace: string;
   id: string;
   version: number;
+  shareEpoch: number;
   /** BLAKE2b-256 of the ciphertext bytes, base64url. */
   ciphertext: string;
   expiresAt: string | null;
@@ -373,12 +385,16 @@ export function ciphertextDigest(ciphertext: string): string {
 }
 
 export function entrySignedBody(
-  r: Pick<EntryRecord, 'workspace' | 'id' | 'version' | 'ciphertext' | 'expiresAt' | 'writer'>,
+  r: Pick<
+    EntryRecord,
+    'workspace' | 'id' | 'version' | 'shareEpoch' | 'ciphertext' | 'expiresAt' | 'writer'
+  >,
 ): EntrySignedBody {
   return {
     workspace: r.workspace,
     id: r.id,
     version: r.version,
+    shareEpoch: r.shareEpoch,
     ciphertext: ciphertextDigest(r.ciphertext),
     expiresAt: r.expiresAt,
     writer: r.writer,

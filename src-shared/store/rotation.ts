@@ -113,6 +113,8 @@ export class Rotator {
     { keyPair: BoxKeyPair; generation: number; path: string; salt: Uint8Array }
   >();
   private postCache: StoreAuthority | undefined;
+  /** The analysis just before the first namespace rotation (grants still at the old epochs). */
+  private preRotation: StoreAuthority | undefined;
 
   constructor(readonly s: StoreSession) {
     this.draft = new StoreDraft(s.records);
@@ -223,6 +225,7 @@ export class Rotator {
               grantee: g.grantee,
               granteeBox: this.s.memberBox(g.grantee),
               access: g.access,
+              epoch: g.epoch,
               key: g.key,
             },
             this.actor,
@@ -238,6 +241,7 @@ export class Rotator {
   rotateSubtree(rootId: string): void {
     const ws = this.s.workspaceId;
     const random = this.s.random;
+    this.preRotation ??= this.post();
     for (const id of this.inheritanceScope(rootId)) {
       if (this.newKeys.has(id)) continue;
       const current = this.draft.namespace(id);
@@ -332,33 +336,101 @@ export class Rotator {
   }
 
   /**
-   * Grants on rotated namespaces: READ grants get the new key sealed to the grantee (box key
-   * from the log); grants to non-members and grants that do not count are dropped.
+   * Grants on rotated namespaces: grants to non-members and grants that did not count before the
+   * rotation are dropped; the others are signed again by the actor for the new generation (their
+   * `epoch`; the old signatures name the old one and stop counting, so a replay of any grant from
+   * before the rotation is refused), READ grants with the new key sealed to the grantee (box key
+   * from the log). The actor must hold every bit it re-signs, from something other than the
+   * grant itself.
    */
   rewrapGrants(): void {
-    const post = this.post();
+    const before = this.preRotation ?? this.post();
+    const resigned: GrantRecord[] = [];
     for (const g of this.draft.allGrants()) {
       if (g.target.kind !== 'namespace') continue;
       const fresh = this.newKeys.get(g.target.id);
       if (!fresh) continue;
-      if (!this.s.ctx.membership.members.has(g.grantee) || !post.isGrantValid(g.id)) {
+      if (!this.s.ctx.membership.members.has(g.grantee) || !before.isGrantValid(g.id)) {
         this.draft.remove('grant', g.id);
         this.report.removedGrants.push(g.id);
         continue;
       }
-      if (!hasAccess(g.access, 'READ')) continue;
-      this.draft.putGrant({
-        ...g,
-        key: sealNamespaceKey(
-          this.s.memberBox(g.grantee),
-          fresh.generation,
-          fresh,
-          fresh.keyPair.secretKey,
-          this.s.random,
-        ),
-      });
+      const grantee = this.s.memberBox(g.grantee);
+      const next = signGrantRecord(
+        {
+          workspace: g.workspace,
+          id: g.id,
+          target: g.target,
+          grantee: g.grantee,
+          granteeBox: grantee,
+          access: g.access,
+          epoch: fresh.generation,
+          key: hasAccess(g.access, 'READ')
+            ? sealNamespaceKey(
+                grantee,
+                fresh.generation,
+                fresh,
+                fresh.keyPair.secretKey,
+                this.s.random,
+              )
+            : null,
+        },
+        this.actor,
+      );
+      this.draft.putGrant(next);
+      resigned.push(next);
+      if (g.granter !== this.actor.name) this.report.adoptedGrants.push(g.id);
     }
     this.changed();
+    this.requireCounted(resigned);
+  }
+
+  /** Refuses if a grant the actor signed again does not count afterwards. */
+  private requireCounted(grants: readonly GrantRecord[]): void {
+    const post = this.post();
+    for (const g of grants) {
+      if (post.isGrantValid(g.id)) continue;
+      fail(
+        'STORE_FORBIDDEN',
+        `Changing the keys here means signing again the access of ${g.grantee} (${g.access.join(', ')}), and you do not hold all of it yourself (access you hold only through that same grant does not count). Ask someone who holds it from above — e.g. an administrator — to do this.`,
+      );
+    }
+  }
+
+  /**
+   * After an entry's share epoch moved (entry revocation): the direct grants on it that counted
+   * before are signed again by the actor for the new epoch.
+   */
+  rebindEntryGrants(id: string, before: StoreAuthority): void {
+    const entry = this.draft.entry(id);
+    if (!entry) return;
+    const resigned: GrantRecord[] = [];
+    for (const g of this.draft.allGrants()) {
+      if (g.target.kind !== 'entry' || g.target.id !== id) continue;
+      if (!this.s.ctx.membership.members.has(g.grantee) || !before.isGrantValid(g.id)) {
+        this.draft.remove('grant', g.id);
+        this.report.removedGrants.push(g.id);
+        continue;
+      }
+      const next = signGrantRecord(
+        {
+          workspace: g.workspace,
+          id: g.id,
+          target: g.target,
+          grantee: g.grantee,
+          granteeBox: this.s.memberBox(g.grantee),
+          access: g.access,
+          epoch: entry.shareEpoch,
+          key: null,
+        },
+        this.actor,
+      );
+      this.draft.putGrant(next);
+      resigned.push(next);
+      if (g.granter !== this.actor.name) this.report.adoptedGrants.push(g.id);
+    }
+    this.changed();
+    this.requireCounted(resigned);
   }
 
   /**
@@ -428,6 +500,7 @@ export class Rotator {
         token: entry.token,
         naming: entry.naming,
         version: entry.version + 1,
+        shareEpoch: entry.shareEpoch + 1,
         value,
         expiresAt: entry.expiresAt,
         namespace,
@@ -437,10 +510,12 @@ export class Rotator {
       });
       this.draft.putEntry(record);
       this.report.reencrypted = { id, version: record.version };
+      this.s.ctx.seen?.noteEntry(opened.path, id, record.version, record.shareEpoch);
     } finally {
       sodium().memzero(value);
     }
     this.changed();
+    this.rebindEntryGrants(id, post);
   }
 
   /** Final checks and the change set. Wipes the new secret keys. */
@@ -455,7 +530,13 @@ export class Rotator {
       }
     }
     for (const fresh of this.newKeys.values()) sodium().memzero(fresh.keyPair.secretKey);
-    return this.draft.toChange();
+    const change = this.draft.toChange();
+    // Remember the new generations: from now on this device refuses the old namespace records,
+    // and with them every grant of the old epochs (applied by the SDK only if the commit succeeds).
+    for (const r of change.put.namespaces) {
+      this.s.ctx.seen?.noteNamespace(r.id, r.generation, r.revision);
+    }
+    return change;
   }
 }
 
