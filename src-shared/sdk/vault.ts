@@ -517,8 +517,8 @@ export class VaultApi {
       options,
       (ctx) => ({ tokens: [pathToken(ctx.namingKey, normalized)] }),
       (ctx, { view }) => {
-        const change = deleteEntry(ctx, view, normalized);
-        const record = view.entryByToken(pathToken(ctx.namingKey, normalized))!;
+        const record = view.entryByToken(pathToken(ctx.namingKey, normalized));
+        if (!record) throw new BackboneError('STORE_NOT_FOUND', 'There is no entry at this path.');
         const expired = record.expiresAt !== null && Date.now() >= Date.parse(record.expiresAt);
         // An expired entry is still checked and decrypted for the undo copy: only the expiry
         // check is moved back (to the epoch).
@@ -527,6 +527,8 @@ export class VaultApi {
           view,
           normalized,
         );
+        // Read first: deleting makes this device remember the deletion (and refuse the record).
+        const change = deleteEntry(ctx, view, normalized);
         return {
           result: {
             path: entry.path,
