@@ -198,6 +198,59 @@ describe.each(backends)('store endpoints ($name)', (backend) => {
     expect(await alice.entry.get('team/x')).toBe('x-1');
   });
 
+  it('counters only move forward: share epochs, grant epochs, namespace generations', async () => {
+    // carol (READ + WRITE) writes team/x with another share epoch (to revive old entry grants)
+    const epochJump = await forge(carol, (draft, { ctx, team, x }) => {
+      draft.putEntry(
+        sealEntryRecord({
+          workspaceId: ctx.membership.workspaceId,
+          locator: { id: x.id, path: 'team/x', salt: randomBytes(32) },
+          token: x.token,
+          naming: x.naming,
+          version: x.version + 1,
+          shareEpoch: x.shareEpoch + 1,
+          value: utf8('carol'),
+          expiresAt: null,
+          namespace: team,
+          readers: [],
+          writer: ctx.actor,
+        }),
+      );
+    });
+    expect(await codeOf(carol.storeService.commit({ change: epochJump }))).toBe('STORE_STALE');
+
+    // alice signs a grant for a key generation that is not the namespace's current one
+    const wrongEpoch = await forge(alice, (draft, { ctx, team }) => {
+      draft.putGrant(
+        signGrantRecord(
+          {
+            workspace: ctx.membership.workspaceId,
+            id: 'BBBBBBBBBBBBBBBBBBBBBA',
+            target: { kind: 'namespace', id: team.id },
+            grantee: 'dave',
+            granteeBox: ctx.membership.members.get('dave')!.boxPk,
+            access: ['DELETE'],
+            epoch: team.generation + 1,
+            key: null,
+          },
+          ctx.actor,
+        ),
+      );
+    });
+    expect(await codeOf(alice.storeService.commit({ change: wrongEpoch }))).toBe('STORE_STALE');
+
+    // alice puts back a namespace record of an older generation (her own signature)
+    await alice.namespace.create('rot');
+    await alice.namespace.grant('rot', 'bob', { access: ['READ'] });
+    const { ctx: aliceCtx, done } = await alice.storeService.context();
+    const rotToken = pathToken(aliceCtx.namingKey, 'rot');
+    await done(false);
+    const old = (await alice.storeService.records({ none: true })).view.namespaceByToken(rotToken)!;
+    await alice.namespace.revoke('rot', 'bob');
+    const rollback = await forge(alice, (draft) => draft.putNamespace(old));
+    expect(await codeOf(alice.storeService.commit({ change: rollback }))).toBe('STORE_STALE');
+  });
+
   it('compare-and-swap: of two racing writers exactly one wins', async () => {
     const prepare = async (client: BackboneClient, value: string) => {
       const { ctx, done } = await client.storeService.context();
