@@ -2,7 +2,9 @@
  * Key-free consistency checks of store records: what the server can verify before it commits a
  * change (it has every record and the membership log, but no key), and what a client can run on
  * what it fetched. The server runs it on the state a change would produce, restricted to the
- * records the change touches, and refuses the change if anything is reported.
+ * records the change touches and the grants they rely on (`reliedOn`), and refuses the change if
+ * anything is reported. The rules are `access.ts`'s: grants count only at their target's current
+ * epoch, and an entry's writer needs WRITE on it and READ on its namespace.
  *
  * Checked: namespaces are in the tree and their key statements authorized; `inherit` and `name`
  * are sealed to the parent's current generation; grants are valid and their key envelope is for
@@ -18,7 +20,13 @@ import type { ErrorCode } from '../errors.js';
 import type { MembershipState } from '../workspace/membership-log.js';
 import { analyzeStore } from './access.js';
 import { directReaders } from './entries.js';
-import { STORE_KINDS, entrySignedBody, verifyStoreStatement, type RecordType } from './records.js';
+import {
+  STORE_KINDS,
+  entrySignedBody,
+  verifyStoreStatement,
+  type GrantRecord,
+  type RecordType,
+} from './records.js';
 import type { StoreRecords } from './store-view.js';
 
 export interface StoreProblem {
@@ -41,20 +49,16 @@ export interface AuditOptions {
 /** The `grant:id` keys of the valid grants a signer relies on for a namespace or an entry. */
 function reliedGrants(
   authority: ReturnType<typeof analyzeStore>,
+  byGrantee: ReadonlyMap<string, GrantRecord[]>,
   signer: string,
   namespaceId: string,
   entryId?: string,
 ): string[] {
   const node = authority.node(namespaceId);
   if (!node) return [];
-  return authority
-    .validGrants()
-    .filter(
-      (g) =>
-        g.grantee === signer &&
-        (g.target.kind === 'namespace'
-          ? node.chain.includes(g.target.id)
-          : g.target.id === entryId),
+  return (byGrantee.get(signer) ?? [])
+    .filter((g) =>
+      g.target.kind === 'namespace' ? node.chain.includes(g.target.id) : g.target.id === entryId,
     )
     .map((g) => `grant:${g.id}`);
 }
@@ -70,14 +74,22 @@ export function auditStore(
   let only = options.only;
   if (only !== undefined && options.reliedOn) {
     const widened = new Set(only);
+    const byGrantee = new Map<string, GrantRecord[]>();
+    for (const g of authority.validGrants()) {
+      const list = byGrantee.get(g.grantee) ?? [];
+      list.push(g);
+      byGrantee.set(g.grantee, list);
+    }
     for (const key of only) {
       const [type, id] = key.split(/:(.*)/s) as [RecordType, string];
       if (type === 'entry') {
         const e = records.entry(id);
-        if (e) for (const g of reliedGrants(authority, e.writer, e.namespace, e.id)) widened.add(g);
+        if (e)
+          for (const g of reliedGrants(authority, byGrantee, e.writer, e.namespace, e.id))
+            widened.add(g);
       } else if (type === 'namespace') {
         const r = records.namespace(id);
-        if (r) for (const g of reliedGrants(authority, r.signer, r.id)) widened.add(g);
+        if (r) for (const g of reliedGrants(authority, byGrantee, r.signer, r.id)) widened.add(g);
       }
     }
     only = widened;
