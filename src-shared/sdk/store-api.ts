@@ -341,8 +341,10 @@ function readablePaths(
   try {
     const namespaces: Array<{ path: string; isolated: boolean }> = [];
     for (const r of view.allNamespaces()) {
+      // refused records (e.g. a namespace this device deleted, replayed) are skipped, not fatal
+      if (!s.authority.node(r.id)) continue;
       const path = s.resolver.tryNamespacePath(r.id);
-      if (path !== undefined && s.authority.node(r.id)) {
+      if (path !== undefined) {
         namespaces.push({ path, isolated: r.isolated });
       }
     }
