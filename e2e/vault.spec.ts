@@ -519,7 +519,13 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
   await test.step('no core’s key material ever crossed the bridge', async () => {
     // Every core of the journey: Alice's restarted core carries on her first core's files.
     const latest = new Map(cores.map((c) => [c.recordFile, c]));
+    const started = Date.now();
     const scan = scanCores(await Promise.all([...latest.values()].map((c) => c.evidence())));
+    const frameCount = Object.values(scan.frames).reduce((a, b) => a + b, 0);
+    console.log(
+      `secret scan: ${frameCount} frames of ${Object.keys(scan.frames).length} cores, ` +
+        `${scan.secrets.length} registered secrets, ${Date.now() - started} ms`,
+    );
     expect(Object.keys(scan.frames).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
     for (const count of Object.values(scan.frames)) expect(count).toBeGreaterThan(10);
     expect(describeFindings(scan.findings)).toBe('');
