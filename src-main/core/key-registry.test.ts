@@ -11,10 +11,8 @@ import {
   rootSecret,
   toHex,
 } from '../../src-shared/crypto/index.js';
-import { noteSecret, secretRecorderInstalled } from '../../src-shared/key-registry-hook.js';
-import { AppCore } from './app-core.js';
 import { installKeyRegistry, registryEntries } from './key-registry.js';
-import { NO_TEST_MODE, testModeFromEnv } from './test-mode.js';
+import { testModeFromEnv } from './test-mode.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -40,6 +38,20 @@ async function registered(file: string): Promise<Map<string, string>> {
 }
 
 describe('key registry (tests only)', () => {
+  it('is switched on only with NODE_ENV=test and BACKBONE_TEST_KEY_REGISTRY', () => {
+    for (const env of [
+      { NODE_ENV: 'production', BACKBONE_TEST_KEY_REGISTRY: '/tmp/x' },
+      { BACKBONE_TEST_KEY_REGISTRY: '/tmp/x' },
+      { NODE_ENV: 'test' },
+      { NODE_ENV: 'test', BACKBONE_TEST_KEY_REGISTRY: '' },
+    ]) {
+      expect(testModeFromEnv(env).keyRegistryFile).toBeUndefined();
+    }
+    expect(
+      testModeFromEnv({ NODE_ENV: 'test', BACKBONE_TEST_KEY_REGISTRY: '/tmp/x' }).keyRegistryFile,
+    ).toBe('/tmp/x');
+  });
+
   it('records an Ed25519 secret key with its seed but not its public half', () => {
     const pair = generateSignKeyPair();
     const hexes = registryEntries('sign-secret-key', pair.secretKey).map((e) => e.hex);
@@ -94,47 +106,5 @@ describe('key registry (tests only)', () => {
         again();
       }
     }).toThrow(/installed in this process already/);
-  });
-
-  it('is off in the product: no recorder without NODE_ENV=test, nothing noted or written', async () => {
-    const file = path.join(await tmp(), 'keys.jsonl');
-    for (const env of [
-      { NODE_ENV: 'production', BACKBONE_TEST_KEY_REGISTRY: file },
-      { BACKBONE_TEST_KEY_REGISTRY: file },
-      { NODE_ENV: 'test' },
-    ]) {
-      expect(testModeFromEnv(env).keyRegistryFile).toBeUndefined();
-    }
-    expect(
-      testModeFromEnv({ NODE_ENV: 'test', BACKBONE_TEST_KEY_REGISTRY: file }).keyRegistryFile,
-    ).toBe(file);
-    const core = new AppCore({
-      dataDir: path.join(dir, 'data'),
-      runtime: 'browser',
-      testMode: NO_TEST_MODE,
-    });
-    expect(secretRecorderInstalled()).toBe(false);
-    deriveIdentity(rootSecret(Uint8Array.from({ length: 32 }, (_, i) => i + 7)));
-    noteSecret(
-      'anything',
-      Uint8Array.from({ length: 32 }, (_, i) => i),
-    );
-    expect(existsSync(file)).toBe(false);
-    void core;
-  });
-
-  it('in test mode, the app core installs it and removes it when it stops', async () => {
-    const file = path.join(await tmp(), 'keys.jsonl');
-    const core = new AppCore({
-      dataDir: path.join(dir, 'data'),
-      runtime: 'browser',
-      testMode: testModeFromEnv({ NODE_ENV: 'test', BACKBONE_TEST_KEY_REGISTRY: file }),
-    });
-    await core.start();
-    expect(secretRecorderInstalled()).toBe(true);
-    const rs = rootSecret(Uint8Array.from({ length: 32 }, (_, i) => i + 9));
-    expect((await registered(file)).has(toHex(rs))).toBe(true);
-    await core.stop();
-    expect(secretRecorderInstalled()).toBe(false);
   });
 });
