@@ -526,6 +526,9 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
       `secret scan: ${frameCount} frames of ${Object.keys(scan.frames).length} cores, ` +
         `${scan.secrets.length} registered secrets, ${Date.now() - started} ms`,
     );
+    const byKind = new Map<string, number>();
+    for (const { kind } of scan.secrets) byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    console.log(`registered: ${[...byKind].map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
     expect(Object.keys(scan.frames).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
     for (const count of Object.values(scan.frames)) expect(count).toBeGreaterThan(10);
     expect(describeFindings(scan.findings)).toBe('');
