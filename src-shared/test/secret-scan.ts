@@ -142,9 +142,12 @@ function viewOf(encoding: ScanEncoding): View {
 
 /** At least this many numbers in a row make a list worth searching (shorter cannot hold a key). */
 const MIN_RUN = SCAN_MIN_SECRET_BYTES;
-const DECIMAL_RUN = new RegExp(String.raw`\d{1,3}(?:\s*,\s*\d{1,3}){${MIN_RUN - 1},}`, 'g');
+// Each element a whole number of at most three digits: a longer number ends a run (so "2559"
+// never yields "255"), and the boundary check in `search` sees the run's true edges.
+const BYTE = String.raw`(?<!\d)\d{1,3}(?!\d)`;
+const DECIMAL_RUN = new RegExp(String.raw`${BYTE}(?:\s*,\s*${BYTE}){${MIN_RUN - 1},}`, 'g');
 const OBJECT_RUN = new RegExp(
-  String.raw`"\d+"\s*:\s*\d{1,3}(?:\s*,\s*"\d+"\s*:\s*\d{1,3}){${MIN_RUN - 1},}`,
+  String.raw`"\d+"\s*:\s*${BYTE}(?:\s*,\s*"\d+"\s*:\s*${BYTE}){${MIN_RUN - 1},}`,
   'g',
 );
 const BUFFER_RUN = /"type"\s*:\s*"Buffer"\s*,\s*"data"\s*:\s*\[([\d\s,]*)\]/g;
