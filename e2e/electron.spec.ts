@@ -3,7 +3,9 @@
  * starts, its window has the hardened web preferences, the renderer is served from app:// with the
  * strict CSP, a navigation away from the app is refused, one IPC round trip goes through the
  * preload and the dispatcher, a value copied by the core is on the clipboard, and quitting clears
- * it before the process exits 0.
+ * it before the process exits 0. The IPC traffic through the preload is recorded (test mode) and
+ * the renderer secret scan runs over it: a key planted in the test-only answer `test.plantedKey`
+ * is found in every encoding and alignment, and no other registered secret is anywhere.
  *
  * Where no Electron binary is installed (as on our CI machine, which cannot download one) the
  * file prints one line "skipped: no Electron binary (…)" and its test is skipped.
@@ -17,6 +19,8 @@ import path from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import { CONTENT_SECURITY_POLICY } from '../src-main/core/content-security-policy.js';
 import { APP_ENTRY_URL } from '../src-main/electron/app-url.js';
+import { SCAN_ENCODINGS } from '../src-shared/test/secret-scan.js';
+import { describeFindings, scanCores } from './support/secret-scan.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const PASSWORD = 'orbit lantern cactus violin';
@@ -63,6 +67,8 @@ test('the Electron shell: hardened window, CSP, refused navigation, IPC, clipboa
   if (!('path' in binary)) return;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bb-electron-'));
   const quitRecord = path.join(dataDir, 'clipboard-at-quit.txt');
+  const recordFile = path.join(dataDir, 'ipc.jsonl');
+  const registryFile = path.join(dataDir, 'keys.jsonl');
   try {
     const app = await electron.launch({
       executablePath: binary.path,
@@ -73,6 +79,9 @@ test('the Electron shell: hardened window, CSP, refused navigation, IPC, clipboa
         NODE_ENV: 'test',
         BACKBONE_TEST_WEAK_KDF: '1',
         BACKBONE_DATA_DIR: dataDir,
+        BACKBONE_TEST_IPC_RECORD: recordFile,
+        BACKBONE_TEST_KEY_REGISTRY: registryFile,
+        BACKBONE_TEST_PLANT_KEY: '1',
       },
     });
     const page = await app.firstWindow();
@@ -138,6 +147,9 @@ test('the Electron shell: hardened window, CSP, refused navigation, IPC, clipboa
     const copied = await invoke('vault.copy', { path: 'smoke/value' });
     expect(copied.by).toBe('core');
     expect(await app.evaluate(({ clipboard }) => clipboard.readText())).toBe(SECRET);
+    // The test-only answer that carries a key on purpose, through the preload like any other.
+    const planted = await invoke('test.plantedKey', {});
+    expect(Object.keys(planted.planted as object).sort()).toEqual([...SCAN_ENCODINGS].sort());
 
     // Quit: the shell waits for the core, which clears the clipboard. What the clipboard holds
     // at will-quit (after before-quit is done) is written to a file, then the app exits.
@@ -156,6 +168,20 @@ test('the Electron shell: hardened window, CSP, refused navigation, IPC, clipboa
     await app.evaluate(({ app: electronApp }) => electronApp.quit());
     expect(await exited).toBe(0);
     expect(await readFile(quitRecord, 'utf8')).toBe('');
+
+    // The renderer secret scan over the preload path's recorded traffic.
+    const scan = scanCores([
+      {
+        name: 'electron',
+        traffic: await readFile(recordFile, 'utf8'),
+        registry: await readFile(registryFile, 'utf8'),
+      },
+    ]);
+    const plantedKey = scan.secrets.findIndex((secret) => secret.kind === 'test-planted-key');
+    const found = scan.findings.filter((finding) => finding.secret === plantedKey);
+    expect(new Set(found.map((finding) => finding.encoding))).toEqual(new Set(SCAN_ENCODINGS));
+    const others = scan.findings.filter((finding) => !finding.kind.startsWith('test-planted-key'));
+    expect(describeFindings(others)).toBe('');
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }

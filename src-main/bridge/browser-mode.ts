@@ -2,11 +2,12 @@
  * Starts the app core behind the browser bridge. Used by `npm start` when Electron cannot run,
  * and by the end-to-end tests. Prints the URL (with its secret token) to open in a browser.
  */
-import { appendFileSync } from 'node:fs';
 import { AppCore } from '../core/app-core.js';
 import { NO_TEST_MODE, type TestMode } from '../core/test-mode.js';
 import { createIpcDispatcher } from '../core/ipc-dispatcher.js';
 import { createIpcHandlers, forwardCoreEvents } from '../core/ipc-handlers.js';
+import { withPlantedKey } from '../core/planted-key.js';
+import { trafficRecorder } from '../core/test-traffic.js';
 import { startBridgeServer, type BridgeServer } from './bridge-server.js';
 
 export interface BrowserModeOptions {
@@ -35,10 +36,13 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
     log: (message) => log(message),
   });
   await core.start();
-  const dispatch = createIpcDispatcher(createIpcHandlers(core), {
-    onUnexpectedError: (error, channel) =>
-      log(`unexpected error on ${channel}: ${error instanceof Error ? error.name : 'unknown'}`),
-  });
+  const dispatch = withPlantedKey(
+    createIpcDispatcher(createIpcHandlers(core), {
+      onUnexpectedError: (error, channel) =>
+        log(`unexpected error on ${channel}: ${error instanceof Error ? error.name : 'unknown'}`),
+    }),
+    testMode.plantKey === true,
+  );
   const bridge = await startBridgeServer({
     dispatch,
     rendererDir: options.rendererDir,
@@ -59,12 +63,4 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
       await bridge.close();
     },
   };
-}
-
-/** TESTS ONLY: appends each bridge frame to `file` as a JSON line {at, direction, frame}. */
-function trafficRecorder(file: string): (direction: 'in' | 'out', frame: string) => void {
-  return (direction, frame) =>
-    appendFileSync(file, `${JSON.stringify({ at: Date.now(), direction, frame })}\n`, {
-      mode: 0o600,
-    });
 }

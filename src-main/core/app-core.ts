@@ -10,6 +10,7 @@ import { APP_NAME, APP_VERSION } from '../../src-shared/app-info.js';
 import type { AppStatus, IpcEvent, IpcEventPayload } from '../../src-shared/ipc/contract.js';
 import { BackboneError } from '../../src-shared/errors.js';
 import { createCoreContext } from './core-context.js';
+import { installKeyRegistry } from './key-registry.js';
 import { JoinFlow } from './onboarding/join.js';
 import { ServerManager } from './server/server-manager.js';
 import type { CoreServices } from './services.js';
@@ -50,9 +51,13 @@ export class AppCore extends EventEmitter<AppCoreEvents> {
   private readonly nodeVersion: string;
   private state: AppStatus['core'] = 'starting';
   private startedAt = new Date();
+  /** TESTS ONLY: removes the key registry's recorder (installed with NODE_ENV=test only). */
+  private readonly removeKeyRegistry: (() => void) | undefined;
 
   constructor(options: AppCoreOptions) {
     super();
+    const registryFile = options.testMode?.keyRegistryFile;
+    this.removeKeyRegistry = registryFile ? installKeyRegistry(registryFile) : undefined;
     this.dataDir = options.dataDir;
     this.runtime = options.runtime;
     this.nodeVersion = options.nodeVersion ?? process.versions.node;
@@ -115,6 +120,7 @@ export class AppCore extends EventEmitter<AppCoreEvents> {
     await this.services.vault.flushCache();
     await this.services.session.shutdown();
     await this.services.servers.stop();
+    this.removeKeyRegistry?.();
   }
 
   status(): AppStatus {

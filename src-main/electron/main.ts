@@ -9,6 +9,9 @@ import { AppCore } from '../core/app-core.js';
 import { APP_ID } from '../../src-shared/app-info.js';
 import { createIpcDispatcher } from '../core/ipc-dispatcher.js';
 import { createIpcHandlers, forwardCoreEvents } from '../core/ipc-handlers.js';
+import { withPlantedKey } from '../core/planted-key.js';
+import { testModeFromEnv } from '../core/test-mode.js';
+import { recordEvent, recordingDispatcher, trafficRecorder } from '../core/test-traffic.js';
 import { APP_ENTRY_URL, handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { electronClipboard } from './clipboard.js';
 import { hardenSessions } from './hardening.js';
@@ -63,12 +66,16 @@ async function main(): Promise<void> {
   hardenSessions();
   handleAppProtocol(RENDERER_DIR);
 
+  // Test-only switches, honoured only with NODE_ENV=test (test-mode.ts).
+  const testMode = testModeFromEnv();
+  const record = testMode.ipcRecordFile ? trafficRecorder(testMode.ipcRecordFile) : undefined;
   const core = new AppCore({
     // BACKBONE_DATA_DIR (as in browser mode) or Electron's per-user folder.
     dataDir: process.env.BACKBONE_DATA_DIR
       ? path.resolve(process.env.BACKBONE_DATA_DIR)
       : app.getPath('userData'),
     runtime: 'electron',
+    testMode,
     keychain: safeStorageKeychain(),
     clipboard: electronClipboard(),
     log: (message) => console.error(message),
@@ -79,8 +86,14 @@ async function main(): Promise<void> {
     onUnexpectedError: (error, channel) =>
       console.error(`unexpected error on ${channel}: ${error instanceof Error ? error.name : ''}`),
   });
-  bindIpc(dispatch, () => mainWindow);
-  forwardCoreEvents(core, (event, payload) => sendEvent(mainWindow, event, payload));
+  bindIpc(
+    recordingDispatcher(withPlantedKey(dispatch, testMode.plantKey === true), record),
+    () => mainWindow,
+  );
+  forwardCoreEvents(core, (event, payload) => {
+    recordEvent(record, event, payload);
+    sendEvent(mainWindow, event, payload);
+  });
 
   const windowState = new WindowStateKeeper();
   mainWindow = createWindow(windowState);

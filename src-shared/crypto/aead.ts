@@ -11,6 +11,7 @@
  * byte, too short) raises `CRYPTO_DECRYPT_FAILED`; no partial plaintext is ever returned.
  */
 import { BackboneError } from '../errors.js';
+import { noteSecret } from '../key-registry-hook.js';
 import { concatBytes, utf8 } from './encoding.js';
 import { randomBytes, type RandomSource } from './random.js';
 import { sodium } from './sodium.js';
@@ -32,6 +33,7 @@ export function symmetricKey(bytes: Uint8Array): SymmetricKey {
       `A symmetric key must be ${AEAD_KEY_BYTES} bytes long.`,
     );
   }
+  noteSecret('symmetric-key', bytes);
   return bytes as SymmetricKey;
 }
 

@@ -7,6 +7,7 @@
  * and `openSealed` is libsodium's `crypto_box_seal_open`. Overhead: 48 bytes.
  */
 import { BackboneError } from '../errors.js';
+import { noteSecret } from '../key-registry-hook.js';
 import { concatBytes } from './encoding.js';
 import { randomBytes, type RandomSource } from './random.js';
 import { seed, SEED_BYTES } from './sign.js';
@@ -32,12 +33,14 @@ export function boxPublicKey(bytes: Uint8Array): BoxPublicKey {
 
 /** Brands 32 bytes as an X25519 secret key. */
 export function boxSecretKey(bytes: Uint8Array): BoxSecretKey {
-  return bytesOf(bytes, BOX_SECRET_KEY_BYTES, 'An X25519 secret key') as BoxSecretKey;
+  noteSecret('box-secret-key', bytesOf(bytes, BOX_SECRET_KEY_BYTES, 'An X25519 secret key'));
+  return bytes as BoxSecretKey;
 }
 
 /** The X25519 key pair of a 32-byte seed (deterministic; libsodium `crypto_box_seed_keypair`). */
 export function boxKeyPairFromSeed(seedBytes: Seed | Uint8Array): BoxKeyPair {
   const kp = sodium().crypto_box_seed_keypair(seed(seedBytes as Uint8Array));
+  noteSecret('box-secret-key', kp.privateKey);
   return { publicKey: kp.publicKey as BoxPublicKey, secretKey: kp.privateKey as BoxSecretKey };
 }
 

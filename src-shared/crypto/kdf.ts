@@ -6,6 +6,7 @@
  * Subkey ids are unsigned 64-bit integers (a `number` up to 2^53 − 1 or a `bigint` up to 2^64 − 1).
  */
 import { BackboneError } from '../errors.js';
+import { noteSecret } from '../key-registry-hook.js';
 import { randomBytes, type RandomSource } from './random.js';
 import { sodium } from './sodium.js';
 import type { KdfKey } from './types.js';
@@ -23,6 +24,7 @@ export function kdfKey(bytes: Uint8Array): KdfKey {
   if (!(bytes instanceof Uint8Array) || bytes.length !== KDF_KEY_BYTES) {
     throw new BackboneError('CRYPTO_INVALID_KEY', `A KDF key must be ${KDF_KEY_BYTES} bytes long.`);
   }
+  noteSecret('kdf-key', bytes);
   return bytes as KdfKey;
 }
 
@@ -79,5 +81,7 @@ export function deriveSubkey(
       `A KDF subkey must be ${KDF_SUBKEY_BYTES_MIN} to ${KDF_SUBKEY_BYTES_MAX} bytes long.`,
     );
   }
-  return sodium().crypto_kdf_derive_from_key(length, normalizeId(id), context, key);
+  const subkey = sodium().crypto_kdf_derive_from_key(length, normalizeId(id), context, key);
+  noteSecret(`subkey:${context}`, subkey);
+  return subkey;
 }

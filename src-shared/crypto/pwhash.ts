@@ -12,6 +12,7 @@
  *   make the client spend minutes and gigabytes (a denial of service).
  */
 import { BackboneError } from '../errors.js';
+import { noteSecret } from '../key-registry-hook.js';
 import { utf8 } from './encoding.js';
 import { sodium } from './sodium.js';
 
@@ -156,7 +157,7 @@ export function deriveKeyFromPassword(
   }
   const s = sodium();
   try {
-    return s.crypto_pwhash(
+    const key = s.crypto_pwhash(
       length,
       bytes,
       salt,
@@ -164,6 +165,8 @@ export function deriveKeyFromPassword(
       params.memlimit,
       s.crypto_pwhash_ALG_ARGON2ID13,
     );
+    noteSecret('password-derived-key', key);
+    return key;
   } catch (cause) {
     throw new BackboneError(
       'INTERNAL',

@@ -5,6 +5,7 @@
  * Secret keys use libsodium's 64-byte layout (seed ‖ public key).
  */
 import { BackboneError } from '../errors.js';
+import { noteSecret } from '../key-registry-hook.js';
 import { randomBytes, type RandomSource } from './random.js';
 import { sodium } from './sodium.js';
 import type { Seed, SignKeyPair, SignPublicKey, SignSecretKey } from './types.js';
@@ -23,7 +24,8 @@ function bytesOf(value: unknown, length: number, what: string): Uint8Array {
 
 /** Brands 32 bytes as a key-pair seed. */
 export function seed(bytes: Uint8Array): Seed {
-  return bytesOf(bytes, SEED_BYTES, 'A key seed') as Seed;
+  noteSecret('key-pair-seed', bytesOf(bytes, SEED_BYTES, 'A key seed'));
+  return bytes as Seed;
 }
 
 /** Brands 32 bytes as an Ed25519 public key. */
@@ -47,12 +49,14 @@ export function signSecretKey(bytes: Uint8Array): SignSecretKey {
       'This Ed25519 secret key is damaged (its public half does not match).',
     );
   }
+  noteSecret('sign-secret-key', bytes);
   return bytes as SignSecretKey;
 }
 
 /** The Ed25519 key pair of a 32-byte seed (deterministic). */
 export function signKeyPairFromSeed(seedBytes: Seed | Uint8Array): SignKeyPair {
   const kp = sodium().crypto_sign_seed_keypair(seed(seedBytes as Uint8Array));
+  noteSecret('sign-secret-key', kp.privateKey);
   return {
     publicKey: kp.publicKey as SignPublicKey,
     secretKey: kp.privateKey as SignSecretKey,

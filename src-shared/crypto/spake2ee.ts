@@ -17,6 +17,7 @@
  * password-hashing parameters are below the client's floors throw `CRYPTO_PARAMS_BELOW_FLOOR`.
  */
 import { BackboneError } from '../errors.js';
+import { noteSecret } from '../key-registry-hook.js';
 import { concatBytes, utf8 } from './encoding.js';
 import { randomBytes, type RandomSource } from './random.js';
 import { sodium } from './sodium.js';
@@ -316,12 +317,14 @@ function sharedKeysAndValidators(
   );
   const k0 = s.crypto_generichash(s.crypto_kdf_KEYBYTES, transcript, null);
   try {
-    return {
+    const session = {
       clientSk: s.crypto_kdf_derive_from_key(SHAREDKEYBYTES, 0, KDF_CONTEXT, k0),
       serverSk: s.crypto_kdf_derive_from_key(SHAREDKEYBYTES, 1, KDF_CONTEXT, k0),
       clientValidator: s.crypto_kdf_derive_from_key(32, 2, KDF_CONTEXT, k0),
       serverValidator: s.crypto_kdf_derive_from_key(32, 3, KDF_CONTEXT, k0),
     };
+    for (const key of [k0, session.clientSk, session.serverSk]) noteSecret('spake-session', key);
+    return session;
   } finally {
     wipe(transcript, k0);
   }

@@ -12,6 +12,7 @@
 import type { z } from 'zod';
 import { apiErrorSchema, isKnownErrorCode } from '../api/common.js';
 import { BackboneError, type ErrorCode } from '../errors.js';
+import { noteSecret } from '../key-registry-hook.js';
 
 export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -128,6 +129,7 @@ export class HttpClient {
     options: RequestOptions<S>,
   ): Promise<z.infer<S>> {
     const headers: Record<string, string> = { accept: 'application/json' };
+    noteSecret('bearer-token', options.token);
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
     if (options.body !== undefined) {

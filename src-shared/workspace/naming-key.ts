@@ -34,6 +34,7 @@ import {
   type RandomSource,
 } from '../crypto/index.js';
 import { BackboneError } from '../errors.js';
+import { noteSecret } from '../key-registry-hook.js';
 
 /**
  * What this module needs of a verified membership state (`MembershipState` in
@@ -69,6 +70,7 @@ export function namingKey(bytes: Uint8Array): NamingKey {
       `A workspace naming key must be ${NAMING_KEY_BYTES} bytes long.`,
     );
   }
+  noteSecret('naming-key', bytes);
   return bytes as NamingKey;
 }
 

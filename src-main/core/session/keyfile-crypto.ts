@@ -23,6 +23,7 @@ import {
   type SignKeyPair,
 } from '../../../src-shared/crypto/index.js';
 import { BackboneError } from '../../../src-shared/errors.js';
+import { noteSecret } from '../../../src-shared/key-registry-hook.js';
 import { argon2idOffThread } from './argon2-worker.js';
 
 const SEED_BYTES = 32;
@@ -51,12 +52,14 @@ async function derive(
     throw new BackboneError('INVALID_ARGUMENT', 'The password must not be empty.');
   }
   try {
-    return await argon2idOffThread({
+    const key = await argon2idOffThread({
       password: bytes,
       salt,
       opslimit: params.opslimit,
       memlimit: params.memlimit,
     });
+    noteSecret('keyfile-wrapping-key', key);
+    return key;
   } finally {
     sodium().memzero(bytes);
   }
