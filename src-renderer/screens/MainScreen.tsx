@@ -1,6 +1,7 @@
 /** Unlocked, with a workspace: the app's sections. The store browser is the default. */
 import { useState } from 'react';
 import type { AppStatus } from '../../src-shared/ipc/contract.js';
+import type { UiError } from '../stores/errors.js';
 import { MembersScreen } from './MembersScreen.js';
 import { MembershipLogScreen } from './MembershipLogScreen.js';
 import { SettingsScreen } from './SettingsScreen.js';
@@ -23,7 +24,7 @@ export function MainScreen({
   onRetryStatus,
 }: {
   status: AppStatus | null;
-  statusError: string | null;
+  statusError: UiError | null;
   onRetryStatus: () => void;
 }) {
   const [section, setSection] = useState<Section>('vault');

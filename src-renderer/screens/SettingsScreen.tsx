@@ -137,11 +137,7 @@ function ChangePassword() {
           </p>
         )}
         <div className="actions start">
-          <button
-            type="submit"
-            className="primary"
-            disabled={busy !== null || !current || !value.ready}
-          >
+          <button type="submit" className="primary" disabled={busy || !current || !value.ready}>
             Change password
           </button>
         </div>
@@ -199,7 +195,7 @@ function KdfStrength({ settings }: { settings: Settings }) {
           autoComplete="current-password"
         />
         <div className="actions start">
-          <button type="submit" disabled={busy !== null || !password}>
+          <button type="submit" disabled={busy || !password}>
             Apply
           </button>
         </div>
@@ -239,7 +235,7 @@ function PasswordAccess({ settings }: { settings: Settings }) {
             autoComplete="current-password"
           />
           <div className="actions start">
-            <button type="submit" disabled={busy !== null || !password}>
+            <button type="submit" disabled={busy || !password}>
               Turn on
             </button>
           </div>
@@ -285,7 +281,7 @@ function QuickUnlock({ settings }: { settings: Settings }) {
             autoComplete="current-password"
           />
           <div className="actions start">
-            <button type="submit" disabled={busy !== null || !password}>
+            <button type="submit" disabled={busy || !password}>
               Turn on
             </button>
           </div>
@@ -332,7 +328,7 @@ function EmergencyKit() {
             autoComplete="current-password"
           />
           <div className="actions start">
-            <button type="submit" disabled={busy !== null || !password}>
+            <button type="submit" disabled={busy || !password}>
               Show Emergency Kit
             </button>
           </div>
@@ -389,7 +385,7 @@ function Server({ settings }: { settings: Settings }) {
             value={url}
             onChange={(e) => setUrl(e.target.value)}
           />
-          <button type="submit" disabled={busy !== null || !url}>
+          <button type="submit" disabled={busy || !url}>
             Change address
           </button>
         </form>

@@ -34,7 +34,12 @@ describe('StatusScreen', () => {
   it('shows an error with a retry button that works', () => {
     const onRetry = vi.fn();
     render(
-      <StatusScreen status={null} loading={false} error="Core unreachable." onRetry={onRetry} />,
+      <StatusScreen
+        status={null}
+        loading={false}
+        error={{ code: 'IPC_DISCONNECTED', message: 'Core unreachable.' }}
+        onRetry={onRetry}
+      />,
     );
     expect(screen.getByRole('alert').textContent).toContain('Core unreachable.');
     fireEvent.click(screen.getByRole('button', { name: 'Try again' }));

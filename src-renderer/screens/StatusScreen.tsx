@@ -1,10 +1,11 @@
 /** About/Status: the app version, the core's status and the data directory, fetched over IPC. */
 import type { AppStatus } from '../../src-shared/ipc/contract.js';
+import type { UiError } from '../stores/errors.js';
 
 export interface StatusScreenProps {
   status: AppStatus | null;
   loading: boolean;
-  error: string | null;
+  error: UiError | null;
   onRetry: () => void;
 }
 
@@ -24,7 +25,7 @@ export function StatusScreen({ status, loading, error, onRetry }: StatusScreenPr
       </p>
       {error && (
         <div className="notice notice-error" role="alert">
-          <p>{error}</p>
+          <p>{error.message}</p>
           <button type="button" onClick={onRetry}>
             Try again
           </button>

@@ -18,9 +18,9 @@ import { EmergencyKitScreen } from './onboarding/EmergencyKitScreen.js';
 afterEach(cleanup);
 beforeEach(() => {
   useSessionStore.setState({ session: null, error: null, busy: false, progress: null });
-  useOnboardingStore.setState({ path: 'welcome', kit: null, kitError: null });
+  useOnboardingStore.setState({ path: 'welcome', kit: null, error: null });
   useMembersStore.getState().reset();
-  useSettingsStore.setState({ settings: null, error: null, busy: null, kit: null });
+  useSettingsStore.setState({ settings: null, error: null, busy: false, kit: null });
 });
 
 const settings: Settings = {

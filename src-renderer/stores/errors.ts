@@ -6,13 +6,13 @@ export interface UiError {
   message: string;
 }
 
-export function toUiError(error: unknown): UiError {
+const UNEXPECTED =
+  'Something went wrong talking to the Backbone app core. Try again; if it persists, restart Backbone.';
+
+/** A typed error's code and message; anything else gets `unexpected` (never its own text). */
+export function toUiError(error: unknown, unexpected: string = UNEXPECTED): UiError {
   if (isBackboneError(error)) return { code: error.code, message: error.message };
-  return {
-    code: 'INTERNAL',
-    message:
-      'Something went wrong talking to the Backbone app core. Try again; if it persists, restart Backbone.',
-  };
+  return { code: 'INTERNAL', message: unexpected };
 }
 
 /** Codes that mean the server served something that does not verify: shown loudly. */

@@ -6,7 +6,7 @@ import type {
   WorkspaceView,
 } from '../../src-shared/ipc/contract.js';
 import { ipc } from './ipc-client.js';
-import { toUiError, type UiError } from './errors.js';
+import { operations, type OperationState } from './operation.js';
 
 export interface InvitationPreview {
   payload: string;
@@ -16,12 +16,10 @@ export interface InvitationPreview {
   nameTaken: boolean;
 }
 
-export interface MembersStore {
+export interface MembersStore extends OperationState {
   workspace: WorkspaceView | null;
   log: MembershipLogView | null;
   loading: boolean;
-  error: UiError | null;
-  busy: boolean;
   preview: InvitationPreview | null;
   load(): Promise<void>;
   loadLog(): Promise<void>;
@@ -45,34 +43,19 @@ const empty = {
 };
 
 export const useMembersStore = create<MembersStore>((set, get) => {
-  const act = async (task: () => Promise<void>): Promise<boolean> => {
-    set({ busy: true, error: null });
-    try {
-      await task();
-      set({ busy: false });
-      return true;
-    } catch (error) {
-      set({ busy: false, error: toUiError(error) });
-      return false;
-    }
-  };
+  const { run } = operations(set, get);
+  const act = async (task: () => Promise<void>): Promise<boolean> => (await run(task)).ok;
   return {
     ...empty,
     async load() {
-      set({ loading: true, error: null });
-      try {
-        set({ workspace: await ipc().invoke('members.workspace', {}), loading: false });
-      } catch (error) {
-        set({ loading: false, error: toUiError(error) });
-      }
+      await run(async () => set({ workspace: await ipc().invoke('members.workspace', {}) }), {
+        flag: 'loading',
+      });
     },
     async loadLog() {
-      set({ loading: true, error: null });
-      try {
-        set({ log: await ipc().invoke('members.log', {}), loading: false });
-      } catch (error) {
-        set({ loading: false, error: toUiError(error) });
-      }
+      await run(async () => set({ log: await ipc().invoke('members.log', {}) }), {
+        flag: 'loading',
+      });
     },
     setWorkspace(workspace) {
       set({ workspace });

@@ -5,34 +5,34 @@
  */
 import { create } from 'zustand';
 import { ipc } from './ipc-client.js';
-import { toUiError, type UiError } from './errors.js';
+import { operations, type OperationState } from './operation.js';
 
 export type OnboardingPath = 'welcome' | 'create' | 'signin' | 'restore';
 
-export interface OnboardingStore {
+/** `error`: loading the Emergency Kit failed. */
+export interface OnboardingStore extends OperationState {
   path: OnboardingPath;
   kit: { title: string; words: string[]; confirm: number[] } | null;
-  kitError: UiError | null;
   choose(path: OnboardingPath): void;
   loadKit(): Promise<void>;
   forgetKit(): void;
 }
 
-export const useOnboardingStore = create<OnboardingStore>((set) => ({
-  path: 'welcome',
-  kit: null,
-  kitError: null,
-  choose(path) {
-    set({ path });
-  },
-  async loadKit() {
-    try {
-      set({ kit: await ipc().invoke('onboarding.emergencyKit', {}), kitError: null });
-    } catch (error) {
-      set({ kitError: toUiError(error) });
-    }
-  },
-  forgetKit() {
-    set({ kit: null });
-  },
-}));
+export const useOnboardingStore = create<OnboardingStore>((set, get) => {
+  const { run } = operations(set, get);
+  return {
+    path: 'welcome',
+    kit: null,
+    busy: false,
+    error: null,
+    choose(path) {
+      set({ path });
+    },
+    async loadKit() {
+      await run(async () => set({ kit: await ipc().invoke('onboarding.emergencyKit', {}) }));
+    },
+    forgetKit() {
+      set({ kit: null });
+    },
+  };
+});

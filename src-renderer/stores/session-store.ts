@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { IpcRequest, ProgressEvent, SessionState } from '../../src-shared/ipc/contract.js';
 import { ipc } from './ipc-client.js';
-import { toUiError, type UiError } from './errors.js';
+import { operations, type OperationState } from './operation.js';
 
 /** Channels whose answer is the new session state. */
 export type SessionChannel =
@@ -24,13 +24,9 @@ export type SessionChannel =
   | 'onboarding.restoreFromKit'
   | 'members.dismissVerificationWarning';
 
-export interface SessionStore {
+export interface SessionStore extends OperationState {
   session: SessionState | null;
   loading: boolean;
-  /** The last failed action (cleared when another starts). */
-  error: UiError | null;
-  /** An action is running (buttons disabled, progress shown). */
-  busy: boolean;
   progress: (ProgressEvent & { receivedAt: number }) | null;
   load(): Promise<void>;
   setSession(session: SessionState): void;
@@ -42,45 +38,46 @@ export interface SessionStore {
   lock(): Promise<void>;
 }
 
-export const useSessionStore = create<SessionStore>((set, get) => ({
-  session: null,
-  loading: false,
-  error: null,
-  busy: false,
-  progress: null,
-  async load() {
-    set({ loading: true });
-    try {
-      set({ session: await ipc().invoke('session.state', {}), loading: false });
-    } catch (error) {
-      set({ loading: false, error: toUiError(error) });
-    }
-  },
-  setSession(session) {
-    set({ session });
-  },
-  setProgress(event) {
-    set({ progress: event.done ? null : { ...event, receivedAt: Date.now() } });
-  },
-  clearError() {
-    set({ error: null });
-  },
-  async run(channel, request) {
-    if (get().busy) return false;
-    set({ busy: true, error: null });
-    try {
-      const session = (await ipc().invoke(channel, request as never)) as SessionState;
-      set({ session, busy: false, progress: null });
-      return true;
-    } catch (error) {
-      set({ busy: false, progress: null, error: toUiError(error) });
-      return false;
-    }
-  },
-  unlock(password) {
-    return get().run('session.unlock', { password });
-  },
-  async lock() {
-    await get().run('session.lock', {});
-  },
-}));
+export const useSessionStore = create<SessionStore>((set, get) => {
+  const { run } = operations(set, get);
+  return {
+    session: null,
+    loading: false,
+    error: null,
+    busy: false,
+    progress: null,
+    async load() {
+      await run(async () => set({ session: await ipc().invoke('session.state', {}) }), {
+        flag: 'loading',
+      });
+    },
+    setSession(session) {
+      set({ session });
+    },
+    setProgress(event) {
+      set({ progress: event.done ? null : { ...event, receivedAt: Date.now() } });
+    },
+    clearError() {
+      set({ error: null });
+    },
+    async run(channel, request) {
+      const result = await run(
+        async () => {
+          try {
+            set({ session: (await ipc().invoke(channel, request as never)) as SessionState });
+          } finally {
+            set({ progress: null });
+          }
+        },
+        { exclusive: true },
+      );
+      return result.ok;
+    },
+    unlock(password) {
+      return get().run('session.unlock', { password });
+    },
+    async lock() {
+      await get().run('session.lock', {});
+    },
+  };
+});

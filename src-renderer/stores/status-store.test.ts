@@ -35,7 +35,10 @@ describe('status store', () => {
         throw new BackboneError('IPC_DISCONNECTED', 'Lost the core.');
       }),
     );
-    expect(useStatusStore.getState()).toMatchObject({ loading: false, error: 'Lost the core.' });
+    expect(useStatusStore.getState()).toMatchObject({
+      loading: false,
+      error: { code: 'IPC_DISCONNECTED', message: 'Lost the core.' },
+    });
   });
 
   it('never shows an unexpected error’s text', async () => {
@@ -44,8 +47,8 @@ describe('status store', () => {
         throw new Error('internal /secret/path');
       }),
     );
-    expect(useStatusStore.getState().error).not.toContain('/secret/path');
-    expect(useStatusStore.getState().error).toContain('could not be reached');
+    expect(useStatusStore.getState().error?.message).not.toContain('/secret/path');
+    expect(useStatusStore.getState().error?.message).toContain('could not be reached');
   });
 
   it('takes pushed status and connection changes', () => {

@@ -5,41 +5,36 @@
 import { create } from 'zustand';
 import type { AppStatus } from '../../src-shared/ipc/contract.js';
 import type { IpcClient } from '../../src-shared/ipc/client.js';
-import { isBackboneError } from '../../src-shared/errors.js';
+import { operations, type OperationState } from './operation.js';
 
-export interface StatusState {
+export interface StatusState extends OperationState {
   status: AppStatus | null;
   loading: boolean;
-  error: string | null;
   connection: 'connecting' | 'open' | 'closed';
   load(client: IpcClient): Promise<void>;
   setStatus(status: AppStatus): void;
   setConnection(state: StatusState['connection']): void;
 }
 
-export const useStatusStore = create<StatusState>((set) => ({
-  status: null,
-  loading: false,
-  error: null,
-  connection: 'connecting',
-  async load(client) {
-    set({ loading: true, error: null });
-    try {
-      const status = await client.invoke('app.status', {});
-      set({ status, loading: false });
-    } catch (error) {
-      set({
-        loading: false,
-        error: isBackboneError(error)
-          ? error.message
-          : 'The app core could not be reached. Restart Backbone and try again.',
+export const useStatusStore = create<StatusState>((set, get) => {
+  const { run } = operations(set, get);
+  return {
+    status: null,
+    loading: false,
+    busy: false,
+    error: null,
+    connection: 'connecting',
+    async load(client) {
+      await run(async () => set({ status: await client.invoke('app.status', {}) }), {
+        flag: 'loading',
+        unexpected: 'The app core could not be reached. Restart Backbone and try again.',
       });
-    }
-  },
-  setStatus(status) {
-    set({ status, error: null });
-  },
-  setConnection(connection) {
-    set({ connection });
-  },
-}));
+    },
+    setStatus(status) {
+      set({ status, error: null });
+    },
+    setConnection(connection) {
+      set({ connection });
+    },
+  };
+});

@@ -22,8 +22,9 @@ import { applyCopy, clearClipboardNow } from './clipboard-countdown.js';
 import { toUiError, type UiError } from './errors.js';
 import { ipc } from './ipc-client.js';
 import { useMembersStore } from './members-store.js';
+import { operations, type ActionResult, type OperationState } from './operation.js';
 
-export type ActionResult<T> = { ok: true; value: T } | { ok: false; error: UiError };
+export type { ActionResult } from './operation.js';
 
 export type WorkspaceItem = IpcResponse<'vault.workspaces'>['workspaces'][number];
 
@@ -41,13 +42,16 @@ export interface VaultNotice {
   text: string;
 }
 
-export interface VaultStore {
+/**
+ * `error`: the last failed action outside a dialog (a dialog's actions run quiet and return
+ * theirs). The snapshot read is coalesced and dropped when stale, so it keeps its own `loading`
+ * and `loadError`.
+ */
+export interface VaultStore extends OperationState {
   snapshot: VaultSnapshot | null;
   loading: boolean;
   /** Loading the snapshot failed (and there is no copy to show). */
   loadError: UiError | null;
-  /** The last failed action outside a dialog. */
-  error: UiError | null;
   connection: ConnectionState | null;
   workspaces: WorkspaceItem[];
   /**
@@ -60,7 +64,6 @@ export interface VaultStore {
   query: string;
   undo: UndoOffer | null;
   notice: VaultNotice | null;
-  busy: boolean;
 
   /** Loads everything and follows `vault.changed` / `vault.connection`. Returns the unsubscribe. */
   attach(): () => void;
@@ -239,18 +242,7 @@ export const useVaultStore = create<VaultStore>((set, get) => {
     }
   };
 
-  /** Runs an action: busy while it runs, its error kept in `error` or returned. */
-  const action = async <T>(task: () => Promise<T>): Promise<ActionResult<T>> => {
-    set({ busy: true, error: null });
-    try {
-      const value = await task();
-      set({ busy: false });
-      return { ok: true, value };
-    } catch (error) {
-      set({ busy: false });
-      return { ok: false, error: toUiError(error) };
-    }
-  };
+  const { run, call } = operations(set, get);
 
   const clearUndo = () => {
     clearTimeout(undoTimer);
@@ -312,24 +304,18 @@ export const useVaultStore = create<VaultStore>((set, get) => {
     },
 
     async loadWorkspaces() {
-      try {
-        set({ workspaces: (await ipc().invoke('vault.workspaces', {})).workspaces });
-      } catch (error) {
-        set({ error: toUiError(error) });
-      }
+      await run(
+        async () => set({ workspaces: (await ipc().invoke('vault.workspaces', {})).workspaces }),
+        { flag: null },
+      );
     },
 
     async switchWorkspace(workspaceId, expectFingerprint) {
-      const result = await action(() =>
-        ipc().invoke('vault.switchWorkspace', {
-          workspaceId,
-          ...(expectFingerprint !== undefined ? { expectFingerprint } : {}),
-        }),
-      );
-      if (!result.ok) {
-        set({ error: result.error });
-        return false;
-      }
+      const result = await call('vault.switchWorkspace', {
+        workspaceId,
+        ...(expectFingerprint !== undefined ? { expectFingerprint } : {}),
+      });
+      if (!result.ok) return false;
       generation++;
       clearUndo();
       set({
@@ -358,20 +344,14 @@ export const useVaultStore = create<VaultStore>((set, get) => {
     },
 
     reveal(path) {
-      return action(() => ipc().invoke('vault.reveal', { path }));
+      return call('vault.reveal', { path }, { quiet: true });
     },
 
     async copy(path) {
-      set({ error: null });
-      let response: IpcResponse<'vault.copy'>;
+      const result = await call('vault.copy', { path }, { flag: null });
+      if (!result.ok) return false;
       try {
-        response = await ipc().invoke('vault.copy', { path });
-      } catch (error) {
-        set({ error: toUiError(error) });
-        return false;
-      }
-      try {
-        await applyCopy(path, response);
+        await applyCopy(path, result.value);
         return true;
       } catch {
         set({
@@ -386,7 +366,7 @@ export const useVaultStore = create<VaultStore>((set, get) => {
     },
 
     async saveEntry(request) {
-      const result = await action(() => ipc().invoke('vault.setEntry', request));
+      const result = await call('vault.setEntry', request, { quiet: true });
       if (result.ok) {
         const entry = result.value;
         notify(`Saved ${entry.path}`);
@@ -402,11 +382,8 @@ export const useVaultStore = create<VaultStore>((set, get) => {
     },
 
     async deleteEntry(path) {
-      const result = await action(() => ipc().invoke('vault.deleteEntry', { path }));
-      if (!result.ok) {
-        set({ error: result.error });
-        return false;
-      }
+      const result = await call('vault.deleteEntry', { path });
+      if (!result.ok) return false;
       const { undoToken, undoSeconds } = result.value;
       clearTimeout(undoTimer);
       undoTimer = setTimeout(() => set({ undo: null }), undoSeconds * 1000);
@@ -422,13 +399,8 @@ export const useVaultStore = create<VaultStore>((set, get) => {
       const offer = get().undo;
       if (!offer) return false;
       clearUndo();
-      const result = await action(() =>
-        ipc().invoke('vault.undoDelete', { undoToken: offer.undoToken }),
-      );
-      if (!result.ok) {
-        set({ error: result.error });
-        return false;
-      }
+      const result = await call('vault.undoDelete', { undoToken: offer.undoToken });
+      if (!result.ok) return false;
       notify(`Restored ${result.value.path}`);
       await get().load();
       set({ selected: result.value.path });
@@ -436,7 +408,7 @@ export const useVaultStore = create<VaultStore>((set, get) => {
     },
 
     async createNamespace(path, isolated) {
-      const result = await action(() => ipc().invoke('vault.createNamespace', { path, isolated }));
+      const result = await call('vault.createNamespace', { path, isolated }, { quiet: true });
       if (result.ok) {
         notify(`Created folder ${result.value.path}`);
         await get().load();
@@ -446,7 +418,7 @@ export const useVaultStore = create<VaultStore>((set, get) => {
     },
 
     async deleteNamespace(path) {
-      const result = await action(() => ipc().invoke('vault.deleteNamespace', { path }));
+      const result = await call('vault.deleteNamespace', { path }, { quiet: true });
       if (!result.ok) return result;
       const { moved } = result.value;
       notify(
@@ -460,17 +432,17 @@ export const useVaultStore = create<VaultStore>((set, get) => {
     },
 
     async sharing(request) {
-      return action(() => ipc().invoke('vault.sharing', request));
+      return call('vault.sharing', request, { quiet: true });
     },
 
     async grant(request) {
-      const result = await action(() => ipc().invoke('vault.grant', request));
+      const result = await call('vault.grant', request, { quiet: true });
       if (result.ok) await get().load();
       return result;
     },
 
     async revoke(request) {
-      const result = await action(() => ipc().invoke('vault.revoke', request));
+      const result = await call('vault.revoke', request, { quiet: true });
       if (result.ok) await get().load();
       return result;
     },

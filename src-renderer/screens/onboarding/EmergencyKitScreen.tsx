@@ -9,7 +9,7 @@ import { useOnboardingStore } from '../../stores/onboarding-store.js';
 import { useSessionStore } from '../../stores/session-store.js';
 
 export function EmergencyKitScreen() {
-  const { kit, kitError, loadKit, forgetKit } = useOnboardingStore();
+  const { kit, error: kitError, loadKit, forgetKit } = useOnboardingStore();
   const { run, busy, error, clearError, session } = useSessionStore();
   const [stage, setStage] = useState<'show' | 'confirm'>('show');
   const [answers, setAnswers] = useState<Record<number, string>>({});
