@@ -1,5 +1,6 @@
 /** A modal dialog: focus moves in, Tab stays in, Escape closes, focus returns afterwards. */
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import './Dialog.css';
 
 export function Dialog({
   title,

@@ -1,4 +1,5 @@
-/** The 24 Emergency Kit words, numbered, in a sheet that prints on its own (see styles.css @media print). */
+/** The 24 Emergency Kit words, numbered, in a sheet that prints on its own (see KitWords.css @media print). */
+import './KitWords.css';
 export function KitWords({
   title,
   words,

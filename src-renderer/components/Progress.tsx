@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useSessionStore } from '../stores/session-store.js';
+import './Progress.css';
 
 export function OperationProgress({ fallbackLabel }: { fallbackLabel?: string }) {
   const progress = useSessionStore((s) => s.progress);

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import type * as StrengthModule from '../../src-shared/ipc/password-strength.js';
 import type { PasswordStrength } from '../../src-shared/ipc/password-strength.js';
+import './StrengthMeter.css';
 
 type Checker = typeof StrengthModule;
 let checker: Promise<Checker> | undefined;

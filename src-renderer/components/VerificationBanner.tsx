@@ -3,6 +3,7 @@
  * rollback, bad signature, changed server key). It stays until the user says they read it.
  */
 import type { VerificationStatus } from '../../src-shared/ipc/contract.js';
+import './VerificationBanner.css';
 
 export function VerificationBanner({
   verification,

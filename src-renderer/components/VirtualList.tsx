@@ -17,6 +17,7 @@ import {
   type ReactNode,
   type Ref,
 } from 'react';
+import './VirtualList.css';
 
 export interface RowState {
   active: boolean;

@@ -12,6 +12,7 @@ import { Fingerprint } from '../components/Fingerprint.js';
 import { PermissionPicker, permissionLabel } from '../components/PermissionPicker.js';
 import { QrImageImport } from '../components/QrImageImport.js';
 import { useMembersStore } from '../stores/members-store.js';
+import './MembersScreen.css';
 
 function AddMember() {
   const { preview, inspect, clearPreview, importMember, busy, error } = useMembersStore();

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { Fingerprint } from '../components/Fingerprint.js';
 import { useMembersStore } from '../stores/members-store.js';
+import './MembershipLogScreen.css';
 
 export function MembershipLogScreen() {
   const { log, loading, error, loadLog, clearError } = useMembersStore();

@@ -5,6 +5,7 @@ import { OperationProgress } from '../components/Progress.js';
 import { PasswordInput } from '../components/PasswordInput.js';
 import { useOnboardingStore } from '../stores/onboarding-store.js';
 import { useSessionStore } from '../stores/session-store.js';
+import './UnlockScreen.css';
 
 export function UnlockScreen() {
   const { session, unlock, run, busy, error, clearError } = useSessionStore();

@@ -8,6 +8,7 @@ import type { JoinRequest } from '../../../src-shared/ipc/contract.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Fingerprint } from '../../components/Fingerprint.js';
 import { useSessionStore } from '../../stores/session-store.js';
+import './JoinWaitingScreen.css';
 
 export function JoinWaitingScreen({ join }: { join: JoinRequest }) {
   const { run, busy, error, clearError } = useSessionStore();

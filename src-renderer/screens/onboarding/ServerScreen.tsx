@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { OperationProgress } from '../../components/Progress.js';
 import { useSessionStore } from '../../stores/session-store.js';
+import './ServerScreen.css';
 
 export function ServerScreen() {
   const [mode, setMode] = useState<'embedded' | 'remote'>('embedded');

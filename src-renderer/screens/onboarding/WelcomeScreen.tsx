@@ -1,5 +1,6 @@
 /** First run: what Backbone is and the three ways in. */
 import { useOnboardingStore } from '../../stores/onboarding-store.js';
+import './WelcomeScreen.css';
 
 export function WelcomeScreen() {
   const choose = useOnboardingStore((s) => s.choose);

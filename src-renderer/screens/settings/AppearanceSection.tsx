@@ -2,6 +2,7 @@
 import type { Settings, Theme } from '../../../src-shared/ipc/contract.js';
 import { useSettingsStore } from '../../stores/settings-store.js';
 import { Section } from './Section.js';
+import './AppearanceSection.css';
 
 export function AppearanceSection({ settings }: { settings: Settings }) {
   const run = useSettingsStore((s) => s.run);

@@ -11,6 +11,7 @@ import type { UiError } from '../../stores/errors.js';
 import { useVaultStore } from '../../stores/vault-store.js';
 import { displayPath, joinPath } from './access.js';
 import { fromLocalInput, toLocalInput } from './format.js';
+import './EntryDialog.css';
 
 function ValueAndExpiry({
   value,

@@ -4,8 +4,9 @@ import type { VaultEntry } from '../../../src-shared/ipc/contract.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { baseName, parentPath } from './access.js';
 import { Highlight } from './Highlight.js';
+import './EntryList.css';
 
-/** Must match `.vlist-row` in styles.css. */
+/** Must match `.vlist-row` in components/VirtualList.css. */
 export const ENTRY_ROW_HEIGHT = 36;
 
 const entryKey = (entry: VaultEntry) => entry.path;

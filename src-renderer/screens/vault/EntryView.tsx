@@ -14,6 +14,7 @@ import { OFFLINE_REASON, accessWords, has, writeBlocked } from './access.js';
 import { EditEntryDialog } from './EntryDialog.js';
 import { formatDateTime } from './format.js';
 import { SharingDialog } from './SharingDialog.js';
+import './EntryView.css';
 
 export function EntryView({
   entry,

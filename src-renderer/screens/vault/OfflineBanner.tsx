@@ -1,6 +1,7 @@
 /** Says when the store on screen is the copy saved on this device and changes must wait. */
 import type { ConnectionState, VaultSnapshot } from '../../../src-shared/ipc/contract.js';
 import { formatDateTime } from './format.js';
+import './OfflineBanner.css';
 
 export function OfflineBanner({
   snapshot,

@@ -24,6 +24,7 @@ import {
   displayPath,
   has,
 } from './access.js';
+import './SharingDialog.css';
 
 export interface SharingTarget {
   path: string;

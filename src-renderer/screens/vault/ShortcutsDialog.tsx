@@ -1,5 +1,6 @@
 /** The store browser's keyboard shortcuts ("?" opens this). */
 import { Dialog } from '../../components/Dialog.js';
+import './ShortcutsDialog.css';
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.userAgent);
 const MOD = isMac ? '⌘' : 'Ctrl';

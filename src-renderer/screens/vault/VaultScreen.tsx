@@ -30,6 +30,7 @@ import { SharingDialog } from './SharingDialog.js';
 import { ShortcutsDialog } from './ShortcutsDialog.js';
 import { VaultSidebar } from './VaultSidebar.js';
 import { VaultToasts } from './VaultToasts.js';
+import './VaultScreen.css';
 
 type OpenDialog = 'new-entry' | 'new-folder' | 'delete-folder' | 'share-folder' | 'shortcuts';
 

@@ -7,6 +7,7 @@ import type { VaultNamespace } from '../../../src-shared/ipc/contract.js';
 import type { WorkspaceItem } from '../../stores/vault-store.js';
 import { baseName, has, parentPath } from './access.js';
 import { ISOLATED_EXPLANATION } from './FolderDialogs.js';
+import './VaultSidebar.css';
 
 export interface FolderNode {
   namespace: VaultNamespace;

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { useClipboardStore } from '../../stores/clipboard-countdown.js';
 import { useVaultStore } from '../../stores/vault-store.js';
 import { secondsLeft, useNow } from './format.js';
+import './VaultToasts.css';
 
 const NOTICE_MS = 5000;
 
