@@ -23,6 +23,12 @@ export interface RateLimitConfig {
 export interface ServerConfig {
   host: string;
   port: number;
+  /**
+   * The origins (`https://host[:port]`) clients use to reach this server, e.g. the address of
+   * the TLS reverse proxy in front of it. A login is accepted only if the origin signed into it
+   * is one of these or the address the request's connection arrived at (docs/server.md).
+   */
+  publicUrls: string[];
   /** SQLite database and server key file live here (SQLite mode). */
   dataDir: string;
   /** Use PostgreSQL at this URL instead of SQLite. */
@@ -92,6 +98,7 @@ export function defaultServerConfig(dataDir: string = defaultServerDataDir()): S
   return {
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
+    publicUrls: [],
     dataDir,
     postgresUrl: undefined,
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -115,6 +122,8 @@ export function defaultServerConfig(dataDir: string = defaultServerDataDir()): S
 export interface ServeFlags {
   host?: string;
   port?: string | number;
+  /** Comma-separated origins. */
+  publicUrl?: string;
   data?: string;
   postgres?: string;
   bodyLimit?: string | number;
@@ -135,6 +144,7 @@ export interface ServeFlags {
 export const SERVER_ENV = {
   host: 'BACKBONE_HOST',
   port: 'BACKBONE_PORT',
+  publicUrl: 'BACKBONE_PUBLIC_URL',
   data: 'BACKBONE_DATA',
   postgres: 'BACKBONE_POSTGRES_URL',
   bodyLimit: 'BACKBONE_BODY_LIMIT',
@@ -154,6 +164,7 @@ export const SERVER_ENV = {
 const FLAG_NAMES: Record<keyof typeof SERVER_ENV, string> = {
   host: '--host',
   port: '--port',
+  publicUrl: '--public-url',
   data: '--data',
   postgres: '--postgres',
   bodyLimit: '--body-limit',
@@ -200,6 +211,36 @@ function boolean(key: keyof typeof SERVER_ENV, raw: string | boolean): boolean {
   throw invalid(key, 'true or false (1/0)');
 }
 
+/** `https://a.example, http://10.0.0.5:8420` → their origins; refused unless http(s) URLs. */
+function publicOrigins(text: string): string[] {
+  const origins: string[] = [];
+  for (const part of text.split(',')) {
+    const item = part.trim();
+    if (item === '') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      // handled below
+    }
+    if (
+      !url ||
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      url.username ||
+      url.password ||
+      url.search ||
+      url.hash
+    ) {
+      throw invalid('publicUrl', 'http:// or https:// addresses separated by commas');
+    }
+    if (!origins.includes(url.origin)) origins.push(url.origin);
+  }
+  if (origins.length === 0 || origins.length > 16) {
+    throw invalid('publicUrl', '1 to 16 http:// or https:// addresses separated by commas');
+  }
+  return origins;
+}
+
 /** Resolves the configuration: flag, else environment variable, else default. */
 export function resolveServerConfig(
   flags: ServeFlags = {},
@@ -225,6 +266,8 @@ export function resolveServerConfig(
   }
   const port = pick('port');
   if (port !== undefined) config.port = integer('port', port, 0, 65535);
+  const publicUrl = pick('publicUrl');
+  if (publicUrl !== undefined) config.publicUrls = publicOrigins(String(publicUrl));
 
   const postgres = pick('postgres');
   if (postgres !== undefined) {

@@ -14,6 +14,10 @@ export function serveCommand(): Command {
     .description('run the Backbone server (SQLite in a data directory, or PostgreSQL)')
     .option('--host <host>', 'address to listen on (BACKBONE_HOST, default 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 = any free port (BACKBONE_PORT, default 8420)')
+    .option(
+      '--public-url <urls>',
+      'origin(s) clients use to reach this server, comma-separated, e.g. the TLS proxy (BACKBONE_PUBLIC_URL; default: the address it listens on)',
+    )
     .option('--data <dir>', 'data directory for SQLite and the server keys (BACKBONE_DATA)')
     .option('--postgres <url>', 'use PostgreSQL at this URL (BACKBONE_POSTGRES_URL)')
     .option('--body-limit <bytes>', 'largest request body (BACKBONE_BODY_LIMIT, default 262144)')

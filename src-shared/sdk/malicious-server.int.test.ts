@@ -104,6 +104,8 @@ beforeAll(async () => {
   await cryptoReady();
   server = await startSdkTestServer();
   proxy = await MaliciousProxy.start(server.url);
+  // the proxy plays the server itself (its public address), not a relay
+  server.trustPublicUrl(proxy.url);
   aliceKey = newKey();
   aliceIdentity = deriveIdentity(rootSecret(Uint8Array.from(aliceKey.rootSecret)));
   alice = new BackboneClient({ server: server.url, username: 'alice', privateKey: aliceKey });

@@ -3,7 +3,11 @@
  * itself) or a remote one. Checks a server before it is used (reachable, a Backbone server, the
  * same server id as pinned before) and pins it (trust on first use, like the CLI).
  */
-import { serverInfoResponseSchema, verifiedServerId } from '../../../src-shared/api/server.js';
+import {
+  newClientNonce,
+  serverInfoResponseSchema,
+  verifiedServerKeys,
+} from '../../../src-shared/api/server.js';
 import { BackboneError } from '../../../src-shared/errors.js';
 import type { ServerChoice } from '../../../src-shared/ipc/contract.js';
 import { HttpClient, normalizeServerUrl } from '../../../src-shared/sdk/http.js';
@@ -79,17 +83,20 @@ export class ServerManager {
   }
 
   /**
-   * Asks `GET /v1/server`, checks the id matches the key, compares with a pin for that address
+   * Asks `GET /v1/server` with a fresh nonce, checks the id matches the key and that key's proof
+   * over the box key and the nonce (`SERVER_PROOF_INVALID`), compares with a pin for that address
    * (`SERVER_KEY_CHANGED` if it differs) and pins it. Returns the server id.
    */
   async probe(url: string): Promise<string> {
-    const info = await new HttpClient(url, { timeoutMs: 15_000 }).request('GET', '/v1/server', {
-      schema: serverInfoResponseSchema,
-      expect: 200,
-    });
-    const id = verifiedServerId(info);
+    const nonce = newClientNonce();
+    const info = await new HttpClient(url, { timeoutMs: 15_000 }).request(
+      'GET',
+      `/v1/server?nonce=${nonce}`,
+      { schema: serverInfoResponseSchema, expect: 200 },
+    );
+    const { serverId: id } = verifiedServerKeys(info, nonce);
     const pinned = await this.ctx.store.getServerPin(url);
-    if (pinned && pinned.serverId !== id) {
+    if (pinned && (pinned.serverId !== id || pinned.boxPublicKey !== info.boxPublicKey)) {
       throw new BackboneError(
         'SERVER_KEY_CHANGED',
         `The server at ${url} now presents another identity than the one pinned. Check the address and ask the server operator before going on.`,
