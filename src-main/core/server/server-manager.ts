@@ -10,9 +10,25 @@ import {
 } from '../../../src-shared/api/server.js';
 import { BackboneError } from '../../../src-shared/errors.js';
 import type { ServerChoice } from '../../../src-shared/ipc/contract.js';
-import { HttpClient, normalizeServerUrl } from '../../../src-shared/sdk/http.js';
+import { HttpClient, isLoopbackHost, normalizeServerUrl } from '../../../src-shared/sdk/http.js';
 import { embeddedServerDir, type CoreContext } from '../core-context.js';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
+
+/**
+ * A remote server address as the app accepts it: https://, or http:// only to this computer
+ * (`INSECURE_TRANSPORT` otherwise; the app has no switch for plain http to another machine).
+ */
+export function secureRemoteUrl(url: string): string {
+  const normalized = normalizeServerUrl(url.trim());
+  const parsed = new URL(normalized);
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+    throw new BackboneError(
+      'INSECURE_TRANSPORT',
+      `Backbone talks to a server on another computer only over https:// (${parsed.origin} has no encryption in transit: anyone on the network could read and change it). Ask the server operator for its https:// address.`,
+    );
+  }
+  return normalized;
+}
 
 export class ServerManager {
   #embedded: EmbeddedServer | undefined;
@@ -74,7 +90,7 @@ export class ServerManager {
 
   /** Uses a remote server after checking it answers as a Backbone server. */
   async chooseRemote(url: string): Promise<ServerChoice> {
-    const normalized = normalizeServerUrl(url.trim());
+    const normalized = secureRemoteUrl(url);
     const serverId = await this.probe(normalized);
     await this.ctx.appState.update((s) => ({ ...s, serverMode: 'remote' }));
     await this.ctx.profile.update((d) => ({ ...d, server: normalized }));
@@ -122,7 +138,7 @@ export class ServerManager {
         'Only the address of a remote server can be changed.',
       );
     }
-    const normalized = normalizeServerUrl(url.trim());
+    const normalized = secureRemoteUrl(url);
     const serverId = await this.probe(normalized);
     if (serverId !== current.serverId) {
       throw new BackboneError(
