@@ -6,7 +6,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { BackboneError } from '../src-shared/errors.js';
-import { PWHASH_FLOORS, PWHASH_LIMITS, type PwhashParams } from '../src-shared/crypto/pwhash.js';
+import {
+  isWithinCeiling,
+  PWHASH_FLOORS,
+  PWHASH_LIMITS,
+  PWHASH_MAX_WORK,
+  type PwhashParams,
+} from '../src-shared/crypto/pwhash.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -352,6 +358,13 @@ export function resolveServerConfig(
         PWHASH_FLOORS.passwordAccess.memlimit / MiB,
         PWHASH_LIMITS.memlimit / MiB,
       ) * MiB;
+  }
+  if (!isWithinCeiling(config.passwordAccess)) {
+    throw new BackboneError(
+      'INVALID_ARGUMENT',
+      `${where('passwordOpslimit')} times ${where('passwordMemlimitMib')} must be at most ` +
+        `${PWHASH_MAX_WORK / MiB} MiB·passes (e.g. 8 × 256 or 4 × 512): clients refuse heavier hashing.`,
+    );
   }
   return config;
 }

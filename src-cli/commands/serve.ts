@@ -54,11 +54,11 @@ export function serveCommand(): Command {
     )
     .option(
       '--password-opslimit <n>',
-      'password access Argon2id passes, 3 to 32 (BACKBONE_PASSWORD_OPSLIMIT, default 3)',
+      'password access Argon2id passes, 3 to 8 (BACKBONE_PASSWORD_OPSLIMIT, default 3)',
     )
     .option(
       '--password-memlimit-mib <n>',
-      'password access Argon2id memory, 256 to 1024 MiB (BACKBONE_PASSWORD_MEMLIMIT_MIB, default 256)',
+      'password access Argon2id memory, 256 to 512 MiB, passes × MiB ≤ 2048 (BACKBONE_PASSWORD_MEMLIMIT_MIB, default 256)',
     )
     .action(async (flags: ServeFlags & { metrics?: boolean }) => {
       const { resolveServerConfig } = await import('../../src-server/config.js');

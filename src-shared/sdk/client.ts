@@ -352,6 +352,8 @@ export class BackboneClient {
         schema: challengeResponseSchema,
         body: { v: API_VERSION, clientNonce },
         expect: 201,
+        // a new challenge is harmless: safe to send again on a kept-alive connection that closed
+        idempotent: true,
       });
       if (challenge.audience !== server.serverId) {
         throw new BackboneError(
