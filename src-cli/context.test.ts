@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BackboneError } from '../src-shared/errors.js';
 import { ServerError } from '../src-shared/sdk/http.js';
 import { VerificationError } from '../src-shared/sdk/workspaces.js';
-import { CliError, EXIT, exitCodeFor, weakKdfForTests } from './context.js';
+import { CliContext, CliError, EXIT, exitCodeFor, weakKdfForTests } from './context.js';
 
 describe('exit codes and the test-only switch', () => {
   it('maps errors to the documented exit codes', () => {
@@ -25,5 +25,28 @@ describe('exit codes and the test-only switch', () => {
     expect(weakKdfForTests({ BACKBONE_TEST_WEAK_KDF: '1', NODE_ENV: 'production' })).toBe(false);
     expect(weakKdfForTests({ BACKBONE_TEST_WEAK_KDF: '1' })).toBe(false);
     expect(weakKdfForTests({ NODE_ENV: 'test' })).toBe(false);
+  });
+
+  it('refuses a remote server over plain http:// without --insecure-http', async () => {
+    const env = { HOME: '/nonexistent-home' };
+    const remote = 'http://backbone.example.org:8420';
+    const refused = await new CliContext({ server: remote, home: '/nonexistent' }, env)
+      .serverUrl()
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CliError);
+    expect(exitCodeFor(refused)).toBe(EXIT.USAGE);
+    expect((refused as Error).message).toMatch(/--insecure-http/);
+    const allowed = new CliContext(
+      { server: remote, home: '/nonexistent', insecureHttp: true },
+      env,
+    );
+    expect(await allowed.serverUrl()).toBe(remote);
+    expect(allowed.httpOptions().allowInsecureHttp).toBe(true);
+    // loopback and https need nothing
+    for (const server of ['http://127.0.0.1:8420', 'https://backbone.example.org']) {
+      expect(await new CliContext({ server, home: '/nonexistent' }, env).serverUrl()).toBe(server);
+    }
+    expect(exitCodeFor(new BackboneError('INSECURE_TRANSPORT', 'x'))).toBe(EXIT.USAGE);
+    expect(exitCodeFor(new BackboneError('SERVER_PROOF_INVALID', 'x'))).toBe(EXIT.VERIFICATION);
   });
 });

@@ -25,7 +25,12 @@ import {
 import { isKnownErrorCode } from '../src-shared/api/common.js';
 import { BackboneError, isBackboneError, type ErrorCode } from '../src-shared/errors.js';
 import { BackboneClient, type BackboneClientOptions } from '../src-shared/sdk/client.js';
-import { ServerError, normalizeServerUrl } from '../src-shared/sdk/http.js';
+import {
+  ServerError,
+  assertSecureTransport,
+  normalizeServerUrl,
+  type HttpOptions,
+} from '../src-shared/sdk/http.js';
 import { VerificationError } from '../src-shared/sdk/workspaces.js';
 import { Profile, resolveHome, type ProfileData } from '../src-shared/sdk/profile/profile.js';
 import { PromptUnavailable, confirm, isInteractive, promptHidden } from './prompt.js';
@@ -102,6 +107,10 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   CRYPTO_DECRYPT_FAILED: EXIT.VERIFICATION,
   CRYPTO_STREAM_TRUNCATED: EXIT.VERIFICATION,
   SERVER_KEY_CHANGED: EXIT.VERIFICATION,
+  SERVER_PROOF_INVALID: EXIT.VERIFICATION,
+  CRYPTO_PARAMS_ABOVE_CEILING: EXIT.VERIFICATION,
+  AUTH_ORIGIN_MISMATCH: EXIT.VERIFICATION,
+  INSECURE_TRANSPORT: EXIT.USAGE,
   SERVER_INVALID_RESPONSE: EXIT.VERIFICATION,
   STORE_VALUE_TOO_LARGE: EXIT.USAGE,
   STORE_INVALID_PATH: EXIT.USAGE,
@@ -147,6 +156,8 @@ export interface GlobalOptions {
   server?: string;
   home?: string;
   json?: boolean;
+  /** Allow plain http:// to a non-loopback server. */
+  insecureHttp?: boolean;
 }
 
 /** The test-only weak KDF switch: `BACKBONE_TEST_WEAK_KDF=1`, honoured only with NODE_ENV=test. */
@@ -204,10 +215,20 @@ export class CliContext {
       throw usage('No server given. Use --server URL or set BACKBONE_SERVER.');
     }
     try {
-      return normalizeServerUrl(chosen);
+      const url = normalizeServerUrl(chosen);
+      assertSecureTransport(url, this.options.insecureHttp === true);
+      return url;
     } catch (error) {
       throw usage(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** HTTP settings for every client: timeout, and `--insecure-http`. */
+  httpOptions(): HttpOptions {
+    return {
+      timeoutMs: Number(this.env.BACKBONE_TIMEOUT_MS) || 30_000,
+      ...(this.options.insecureHttp === true ? { allowInsecureHttp: true } : {}),
+    };
   }
 
   /** The passphrase of the profile's keyfile: BACKBONE_PASSPHRASE, else asked once. */
@@ -358,7 +379,7 @@ export class CliContext {
     const options: BackboneClientOptions = {
       server,
       store: this.profile.store(),
-      http: { timeoutMs: Number(this.env.BACKBONE_TIMEOUT_MS) || 30_000 },
+      http: this.httpOptions(),
       ...(weakKdfForTests(this.env)
         ? { testOnly: { weakKdf: true, passwordAccessRandom: randomBytes } }
         : {}),

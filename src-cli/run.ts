@@ -5,14 +5,23 @@
 import { CommanderError, Option, type Command } from 'commander';
 import { EXIT } from './context.js';
 
-/** Adds `--server`, `--home` and `--json` to the program (usable before or after a command). */
+/**
+ * Adds `--server`, `--home`, `--json` and `--insecure-http` to the program (usable before or
+ * after a command).
+ */
 export function addGlobalOptions(program: Command): Command {
   return program
     .addOption(new Option('--server <url>', 'Backbone server URL (env BACKBONE_SERVER)'))
     .addOption(
       new Option('--home <dir>', 'profile directory (env BACKBONE_HOME, default ~/.backbone)'),
     )
-    .addOption(new Option('--json', 'machine-readable output (JSON on stdout, errors on stderr)'));
+    .addOption(new Option('--json', 'machine-readable output (JSON on stdout, errors on stderr)'))
+    .addOption(
+      new Option(
+        '--insecure-http',
+        'allow a server over plain http:// on another machine (no TLS: only on a network you trust)',
+      ),
+    );
 }
 
 function forEachCommand(command: Command, visit: (command: Command) => void): void {

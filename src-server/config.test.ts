@@ -97,6 +97,24 @@ describe('server configuration', () => {
     expect(refused({ requestTimeout: '5' })).toContain('--request-timeout');
   });
 
+  it('takes public URLs as origins, none by default (the listen address is always accepted)', () => {
+    expect(resolveServerConfig({}, {}).publicUrls).toEqual([]);
+    expect(
+      resolveServerConfig(
+        {},
+        { BACKBONE_PUBLIC_URL: 'https://Backbone.example.org:443/, http://10.0.0.5:8420' },
+      ).publicUrls,
+    ).toEqual(['https://backbone.example.org', 'http://10.0.0.5:8420']);
+    expect(resolveServerConfig({ publicUrl: 'https://a.example' }, {}).publicUrls).toEqual([
+      'https://a.example',
+    ]);
+    expect(refused({ publicUrl: 'ftp://a.example' })).toContain(
+      '--public-url or BACKBONE_PUBLIC_URL',
+    );
+    expect(refused({ publicUrl: 'https://a.example/?x=1' })).toContain('--public-url');
+    expect(refused({ publicUrl: ' , ' })).toContain('--public-url');
+  });
+
   it('takes a metrics token of 16 to 256 printable characters, none by default', () => {
     const env = {};
     expect(resolveServerConfig({}, env).metricsToken).toBeNull();

@@ -6,7 +6,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { BackboneError } from '../src-shared/errors.js';
-import { PWHASH_FLOORS, PWHASH_LIMITS, type PwhashParams } from '../src-shared/crypto/pwhash.js';
+import {
+  isWithinCeiling,
+  PWHASH_FLOORS,
+  PWHASH_LIMITS,
+  PWHASH_MAX_WORK,
+  type PwhashParams,
+} from '../src-shared/crypto/pwhash.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -23,6 +29,12 @@ export interface RateLimitConfig {
 export interface ServerConfig {
   host: string;
   port: number;
+  /**
+   * The origins (`https://host[:port]`) clients use to reach this server, e.g. the address of
+   * the TLS reverse proxy in front of it. A login is accepted only if the origin signed into it
+   * is one of these or the address the request's connection arrived at (docs/server.md).
+   */
+  publicUrls: string[];
   /** SQLite database and server key file live here (SQLite mode). */
   dataDir: string;
   /** Use PostgreSQL at this URL instead of SQLite. */
@@ -92,6 +104,7 @@ export function defaultServerConfig(dataDir: string = defaultServerDataDir()): S
   return {
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
+    publicUrls: [],
     dataDir,
     postgresUrl: undefined,
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -115,6 +128,8 @@ export function defaultServerConfig(dataDir: string = defaultServerDataDir()): S
 export interface ServeFlags {
   host?: string;
   port?: string | number;
+  /** Comma-separated origins. */
+  publicUrl?: string;
   data?: string;
   postgres?: string;
   bodyLimit?: string | number;
@@ -135,6 +150,7 @@ export interface ServeFlags {
 export const SERVER_ENV = {
   host: 'BACKBONE_HOST',
   port: 'BACKBONE_PORT',
+  publicUrl: 'BACKBONE_PUBLIC_URL',
   data: 'BACKBONE_DATA',
   postgres: 'BACKBONE_POSTGRES_URL',
   bodyLimit: 'BACKBONE_BODY_LIMIT',
@@ -154,6 +170,7 @@ export const SERVER_ENV = {
 const FLAG_NAMES: Record<keyof typeof SERVER_ENV, string> = {
   host: '--host',
   port: '--port',
+  publicUrl: '--public-url',
   data: '--data',
   postgres: '--postgres',
   bodyLimit: '--body-limit',
@@ -200,6 +217,36 @@ function boolean(key: keyof typeof SERVER_ENV, raw: string | boolean): boolean {
   throw invalid(key, 'true or false (1/0)');
 }
 
+/** `https://a.example, http://10.0.0.5:8420` → their origins; refused unless http(s) URLs. */
+function publicOrigins(text: string): string[] {
+  const origins: string[] = [];
+  for (const part of text.split(',')) {
+    const item = part.trim();
+    if (item === '') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      // handled below
+    }
+    if (
+      !url ||
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      url.username ||
+      url.password ||
+      url.search ||
+      url.hash
+    ) {
+      throw invalid('publicUrl', 'http:// or https:// addresses separated by commas');
+    }
+    if (!origins.includes(url.origin)) origins.push(url.origin);
+  }
+  if (origins.length === 0 || origins.length > 16) {
+    throw invalid('publicUrl', '1 to 16 http:// or https:// addresses separated by commas');
+  }
+  return origins;
+}
+
 /** Resolves the configuration: flag, else environment variable, else default. */
 export function resolveServerConfig(
   flags: ServeFlags = {},
@@ -225,6 +272,8 @@ export function resolveServerConfig(
   }
   const port = pick('port');
   if (port !== undefined) config.port = integer('port', port, 0, 65535);
+  const publicUrl = pick('publicUrl');
+  if (publicUrl !== undefined) config.publicUrls = publicOrigins(String(publicUrl));
 
   const postgres = pick('postgres');
   if (postgres !== undefined) {
@@ -309,6 +358,13 @@ export function resolveServerConfig(
         PWHASH_FLOORS.passwordAccess.memlimit / MiB,
         PWHASH_LIMITS.memlimit / MiB,
       ) * MiB;
+  }
+  if (!isWithinCeiling(config.passwordAccess)) {
+    throw new BackboneError(
+      'INVALID_ARGUMENT',
+      `${where('passwordOpslimit')} times ${where('passwordMemlimitMib')} must be at most ` +
+        `${PWHASH_MAX_WORK / MiB} MiB·passes (e.g. 8 × 256 or 4 × 512): clients refuse heavier hashing.`,
+    );
   }
   return config;
 }

@@ -26,7 +26,7 @@ import {
   type BoxKeyPair,
   type SignKeyPair,
 } from '../src-shared/crypto/index.js';
-import { serverIdOf } from '../src-shared/api/server.js';
+import { serverIdOf, signServerProof, type ServerProof } from '../src-shared/api/server.js';
 import { base64UrlBytesSchema } from '../src-shared/api/common.js';
 import { BackboneError } from '../src-shared/errors.js';
 import type { Storage } from './storage/storage.js';
@@ -160,4 +160,9 @@ export function passwordAccessDummyKey(keys: ServerKeys): Uint8Array {
   } finally {
     sodium().memzero(seed);
   }
+}
+
+/** The server proof (`server.proof`, src-shared/api/server.ts) over a client's nonce. */
+export function serverProof(keys: ServerKeys, clientNonce: string): ServerProof {
+  return signServerProof(keys.signKeyPair, keys.boxKeyPair.publicKey, clientNonce);
 }

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'CRYPTO_DECRYPT_FAILED',
   'CRYPTO_BAD_SIGNATURE',
   'CRYPTO_PARAMS_BELOW_FLOOR',
+  /** Password-hashing parameters above what this app computes (a denial of service otherwise). */
+  'CRYPTO_PARAMS_ABOVE_CEILING',
   'CRYPTO_INVALID_KEY',
   'CRYPTO_STREAM_TRUNCATED',
   'CRYPTO_STREAM_CORRUPT',
@@ -82,6 +84,8 @@ export const ERROR_CODES = [
   'AUTH_DEVICE_REVOKED',
   'AUTH_CHALLENGE_INVALID',
   'AUTH_CHALLENGE_EXPIRED',
+  /** The login was signed for another address than this server's (a relayed login). */
+  'AUTH_ORIGIN_MISMATCH',
   'AUTH_SIGNATURE_INVALID',
   'AUTH_CERTIFICATE_INVALID',
   'AUTH_IDENTITY_UNKNOWN',
@@ -98,6 +102,10 @@ export const ERROR_CODES = [
   'SERVER_UNREACHABLE',
   'SERVER_INVALID_RESPONSE',
   'SERVER_KEY_CHANGED',
+  /** The server did not prove, with its signing key, the box key it presented. */
+  'SERVER_PROOF_INVALID',
+  /** A remote server over plain http:// without the explicit allowance. */
+  'INSECURE_TRANSPORT',
   // desktop app core (src-main/core)
   'SESSION_LOCKED',
   'SESSION_WRONG_STATE',

@@ -44,6 +44,7 @@ async function fromPassword(
     username,
     password,
     store: ctx.profile.store(),
+    http: ctx.httpOptions(),
     device: { name: `backbone CLI (${process.platform})`, platform: process.platform },
     ...(weak ? { testOnly: { weakKdf: true, passwordAccessRandom: randomBytes } } : {}),
   });

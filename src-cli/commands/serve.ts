@@ -14,6 +14,10 @@ export function serveCommand(): Command {
     .description('run the Backbone server (SQLite in a data directory, or PostgreSQL)')
     .option('--host <host>', 'address to listen on (BACKBONE_HOST, default 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 = any free port (BACKBONE_PORT, default 8420)')
+    .option(
+      '--public-url <urls>',
+      'origin(s) clients use to reach this server, comma-separated, e.g. the TLS proxy (BACKBONE_PUBLIC_URL; default: the address it listens on)',
+    )
     .option('--data <dir>', 'data directory for SQLite and the server keys (BACKBONE_DATA)')
     .option('--postgres <url>', 'use PostgreSQL at this URL (BACKBONE_POSTGRES_URL)')
     .option('--body-limit <bytes>', 'largest request body (BACKBONE_BODY_LIMIT, default 262144)')
@@ -50,11 +54,11 @@ export function serveCommand(): Command {
     )
     .option(
       '--password-opslimit <n>',
-      'password access Argon2id passes, 3 to 32 (BACKBONE_PASSWORD_OPSLIMIT, default 3)',
+      'password access Argon2id passes, 3 to 8 (BACKBONE_PASSWORD_OPSLIMIT, default 3)',
     )
     .option(
       '--password-memlimit-mib <n>',
-      'password access Argon2id memory, 256 to 1024 MiB (BACKBONE_PASSWORD_MEMLIMIT_MIB, default 256)',
+      'password access Argon2id memory, 256 to 512 MiB, passes × MiB ≤ 2048 (BACKBONE_PASSWORD_MEMLIMIT_MIB, default 256)',
     )
     .action(async (flags: ServeFlags & { metrics?: boolean }) => {
       const { resolveServerConfig } = await import('../../src-server/config.js');

@@ -125,6 +125,7 @@ describe('verification failure', () => {
     const server = await startSdkTestServer();
     cleanup.push(() => server.close());
     const proxy = await MaliciousProxy.start(server.url);
+    server.trustPublicUrl(proxy.url); // the proxy plays the server itself, not a relay
     cleanup.push(() => proxy.close());
     const admin = await startTestCore();
     cleanup.push(() => admin.stop());

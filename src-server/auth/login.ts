@@ -4,7 +4,9 @@
  * Order of checks in `verifyLogin` (each failure is 401 with its own code):
  *  1. the challenge is consumed (deleted) first, so a failed attempt burns it: unknown or
  *     already used → `AUTH_CHALLENGE_INVALID`, past its 5 minutes → `AUTH_CHALLENGE_EXPIRED`;
- *  2. the signed nonce (constant-time) and audience (this server's id) must match;
+ *  2. the signed nonce (constant-time) and audience (this server's id) must match, and the signed
+ *     origin must be one of this server's own (`origins.ts`) → `AUTH_ORIGIN_MISMATCH`: a
+ *     challenge relayed through another host was signed for that host;
  *  3. the identity must be registered (`AUTH_IDENTITY_UNKNOWN`);
  *  4. the device certificate must be signed by that identity (`AUTH_CERTIFICATE_INVALID`) and
  *     name the device that signed the response;
@@ -35,11 +37,15 @@ import {
 import { API_VERSION } from '../../src-shared/api/common.js';
 import { BackboneError, isBackboneError, type ErrorCode } from '../../src-shared/errors.js';
 import { iso, type ServerContext } from '../context.js';
+import { serverProof } from '../server-keys.js';
 import type { DeviceRecord, IdentityRecord } from '../storage/storage.js';
 import { newPublicId } from './tokens.js';
 
-/** Makes and stores a challenge. */
-export async function createChallenge(ctx: ServerContext): Promise<ChallengeResponse> {
+/** Makes and stores a challenge; signs the server proof over `clientNonce` when given. */
+export async function createChallenge(
+  ctx: ServerContext,
+  clientNonce?: string,
+): Promise<ChallengeResponse> {
   const now = ctx.clock.now();
   const challenge = {
     id: newPublicId(),
@@ -54,6 +60,7 @@ export async function createChallenge(ctx: ServerContext): Promise<ChallengeResp
     nonce: challenge.nonce,
     audience: ctx.keys().id,
     expiresAt: iso(challenge.expiresAt),
+    ...(clientNonce === undefined ? {} : { proof: serverProof(ctx.keys(), clientNonce) }),
   };
 }
 
@@ -85,7 +92,15 @@ export interface VerifiedLogin {
   device: DeviceRecord;
 }
 
-export async function verifyLogin(ctx: ServerContext, body: LoginRequest): Promise<VerifiedLogin> {
+/**
+ * `ownOrigins`: the origins this request may have been signed for (`acceptedOrigins` of its
+ * connection).
+ */
+export async function verifyLogin(
+  ctx: ServerContext,
+  body: LoginRequest,
+  ownOrigins: readonly string[],
+): Promise<VerifiedLogin> {
   const response = body.response;
   if (response.kind !== AUTH_RESPONSE_KIND) {
     throw fail(
@@ -128,6 +143,14 @@ export async function verifyLogin(ctx: ServerContext, body: LoginRequest): Promi
   }
   if (signed.audience !== ctx.keys().id) {
     throw fail('AUTH_CHALLENGE_INVALID', 'This login response was made for another server.');
+  }
+  if (!ownOrigins.includes(signed.origin)) {
+    throw fail(
+      'AUTH_ORIGIN_MISMATCH',
+      'This login was signed for another address than this server’s: it may have been relayed ' +
+        'through another host. If clients reach this server through a reverse proxy, give its ' +
+        'address with --public-url (BACKBONE_PUBLIC_URL).',
+    );
   }
   // 3.
   const identity = await ctx.storage.getIdentity(body.identity);

@@ -18,7 +18,12 @@
  */
 import { openSealed } from '../../src-shared/crypto/box.js';
 import { fromBase64Url } from '../../src-shared/crypto/encoding.js';
-import { PWHASH_LIMITS, type PwhashParams } from '../../src-shared/crypto/pwhash.js';
+import {
+  isWithinCeiling,
+  PWHASH_LIMITS,
+  PWHASH_MAX_WORK,
+  type PwhashParams,
+} from '../../src-shared/crypto/pwhash.js';
 import { randomBytes, type RandomSource } from '../../src-shared/crypto/random.js';
 import { sodium } from '../../src-shared/crypto/sodium.js';
 import {
@@ -202,13 +207,13 @@ export function checkPasswordAccessDeps(deps: PasswordAccessDeps): void {
     !Number.isSafeInteger(memlimit) ||
     opslimit < floors.opslimit ||
     memlimit < floors.memlimit ||
-    opslimit > PWHASH_LIMITS.opslimit ||
-    memlimit > PWHASH_LIMITS.memlimit
+    !isWithinCeiling({ opslimit, memlimit })
   ) {
     throw new BackboneError(
       'INVALID_ARGUMENT',
       `The password-access Argon2id parameters must be between opslimit ${floors.opslimit} / ` +
-        `${floors.memlimit} bytes and opslimit ${PWHASH_LIMITS.opslimit} / ${PWHASH_LIMITS.memlimit} bytes.`,
+        `${floors.memlimit} bytes and opslimit ${PWHASH_LIMITS.opslimit} / ${PWHASH_LIMITS.memlimit} bytes ` +
+        `(at most ${PWHASH_MAX_WORK} bytes·passes in all).`,
     );
   }
 }
@@ -527,7 +532,7 @@ function checkStoredData(
     }
     throw invalidRecord('has stored data of an unknown version or algorithm');
   }
-  if (params.opslimit > PWHASH_LIMITS.opslimit || params.memlimit > PWHASH_LIMITS.memlimit) {
+  if (!isWithinCeiling(params)) {
     throw invalidRecord('asks for heavier password hashing than clients accept');
   }
   const M = bytes.subarray(36, 68);

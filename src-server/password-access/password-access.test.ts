@@ -897,8 +897,12 @@ describe('size limits and timeouts', () => {
     expect(errorOf(await attempt(publicData(1n, 64n * 1024n * 1024n), true)).code).toBe(
       'CRYPTO_PARAMS_BELOW_FLOOR',
     );
+    // Over the ceiling (a denial of service): refused before any hashing.
     expect(errorOf(await attempt(publicData(3n, 2n * 1024n * 1024n * 1024n), false)).code).toBe(
-      'PAKE_ABORTED',
+      'CRYPTO_PARAMS_ABOVE_CEILING',
+    );
+    expect(errorOf(await attempt(publicData(9n, 256n * 1024n * 1024n), false)).code).toBe(
+      'CRYPTO_PARAMS_ABOVE_CEILING',
     );
   });
 

@@ -8,13 +8,19 @@ import {
 } from '../../src-shared/crypto/index.js';
 import {
   TOKEN_SCOPES,
+  challengeResponseSchema,
   currentTokenResponseSchema,
   signAuthResponse,
   tokenListResponseSchema,
   tokenResponseSchema,
   type ChallengeResponse,
 } from '../../src-shared/api/auth.js';
-import { serverInfoResponseSchema } from '../../src-shared/api/server.js';
+import {
+  newClientNonce,
+  serverInfoResponseSchema,
+  verifiedServerKeys,
+  verifyServerProof,
+} from '../../src-shared/api/server.js';
 import { hashTokenSecret } from '../auth/tokens.js';
 import { useTestBackends } from '../test/backends.js';
 import {
@@ -56,6 +62,32 @@ describe.each(backends)('auth routes ($name)', (backend) => {
       expect(fromBase64Url(a.nonce)).toHaveLength(32);
       expect(a.audience).toBe(info.id);
       expect(Date.parse(a.expiresAt) - server.clock.now()).toBe(5 * 60 * 1000);
+    });
+
+    it('signs the server proof over the client nonce, at first contact and in the challenge', async () => {
+      const nonce = newClientNonce();
+      const info = serverInfoResponseSchema.parse(
+        (await api.get(`/v1/server?nonce=${nonce}`)).body,
+      );
+      expect(verifiedServerKeys(info, nonce).boxPublicKey).toBe(info.boxPublicKey);
+      // another nonce does not verify (no replay of a proof)
+      expect(() => verifiedServerKeys(info, newClientNonce())).toThrow(/another request/);
+      // without a nonce there is no proof, and a client refuses that
+      const bare = serverInfoResponseSchema.parse((await api.get('/v1/server')).body);
+      expect(bare.proof).toBeUndefined();
+      expect(() => verifiedServerKeys(bare, nonce)).toThrow(/prove/);
+      expect(errorCode(await api.get('/v1/server?nonce=short'))).toBe('INVALID_REQUEST');
+
+      const clientNonce = newClientNonce();
+      const response = await api.post('/v1/auth/challenge', { v: 1, clientNonce });
+      const ch = challengeResponseSchema.parse(response.body);
+      const proven = verifyServerProof(ch.proof, {
+        signPublicKey: info.signPublicKey,
+        clientNonce,
+        boxPublicKey: info.boxPublicKey,
+      });
+      expect(proven.serverId).toBe(info.id);
+      expect((await challenge(api)).proof).toBeUndefined();
     });
 
     it('accepts no body, {} and {v: 1}, and nothing else', async () => {
@@ -174,11 +206,77 @@ describe.each(backends)('auth routes ($name)', (backend) => {
         const signed = mutate(ch);
         const body = {
           ...loginBody(user, ch),
-          response: signAuthResponse(device.keyPair, { challenge: signed, identity: user.id }),
+          response: signAuthResponse(device.keyPair, {
+            challenge: signed,
+            identity: user.id,
+            origin: api.url,
+          }),
         };
         const response = await api.post('/v1/auth/login', body);
         expect(response.status).toBe(401);
         expect(errorCode(response)).toBe('AUTH_CHALLENGE_INVALID');
+      }
+    });
+
+    it('accepts only a login signed for one of its own origins (a relayed challenge fails)', async () => {
+      const { user } = await registeredUser(api);
+      const port = new URL(api.url).port;
+      // signed for a relay's address: refused, and the challenge is burned
+      const ch = await challenge(api);
+      const relayed = loginBody(user, ch, { origin: 'https://backbone-login.example' });
+      const refused = await api.post('/v1/auth/login', relayed);
+      expect(refused.status).toBe(401);
+      expect(errorCode(refused)).toBe('AUTH_ORIGIN_MISMATCH');
+      expect(errorCode(await api.post('/v1/auth/login', relayed))).toBe('AUTH_CHALLENGE_INVALID');
+      // another port on the same host is another origin
+      const otherPort = loginBody(user, await challenge(api), {
+        origin: `http://127.0.0.1:${Number(port) === 1 ? 2 : Number(port) - 1}`,
+      });
+      expect(errorCode(await api.post('/v1/auth/login', otherPort))).toBe('AUTH_ORIGIN_MISMATCH');
+      // the address the connection arrived at, and localhost for a loopback one
+      for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`]) {
+        const ok = await api.post(
+          '/v1/auth/login',
+          loginBody(user, await challenge(api), { origin }),
+        );
+        expect(ok.status).toBe(201);
+      }
+      // a Host header does not vouch for an origin (a relay chooses it)
+      const spoofed = await api.post(
+        '/v1/auth/login',
+        loginBody(user, await challenge(api), { origin: 'http://evil.example' }),
+        { headers: { host: 'evil.example' } },
+      );
+      expect(errorCode(spoofed)).toBe('AUTH_ORIGIN_MISMATCH');
+      // an old (v1) response without origin is refused as such
+      const ch1 = await challenge(api);
+      const body = loginBody(user, ch1);
+      const { origin: _origin, ...v1Body } = body.response.body;
+      const v1 = signStatement('auth.response', 1, v1Body, user.devices[0]!.keyPair);
+      expect(errorCode(await api.post('/v1/auth/login', { ...body, response: v1 }))).toBe(
+        'UNSUPPORTED_VERSION',
+      );
+    });
+
+    it('accepts a login signed for a configured public URL', async () => {
+      const proxied = await startTestServer(backend, {
+        config: { publicUrls: ['https://backbone.example.org'] },
+      });
+      try {
+        const { user } = await registeredUser(proxied.api);
+        const origin = 'https://backbone.example.org';
+        const ok = await proxied.api.post(
+          '/v1/auth/login',
+          loginBody(user, await challenge(proxied.api), { origin }),
+        );
+        expect(ok.status).toBe(201);
+        const other = await proxied.api.post(
+          '/v1/auth/login',
+          loginBody(user, await challenge(proxied.api), { origin: 'https://backbone.example.com' }),
+        );
+        expect(errorCode(other)).toBe('AUTH_ORIGIN_MISMATCH');
+      } finally {
+        await proxied.close();
       }
     });
 
@@ -187,7 +285,11 @@ describe.each(backends)('auth routes ($name)', (backend) => {
       await register(api, user);
       const ch = await challenge(api);
       const intruder = generateSignKeyPair();
-      const forged = signAuthResponse(intruder, { challenge: ch, identity: user.id });
+      const forged = signAuthResponse(intruder, {
+        challenge: ch,
+        identity: user.id,
+        origin: api.url,
+      });
       // claims to be the certified device but is signed by the intruder
       forged.body.device = user.devices[0]!.id;
       const body = { ...loginBody(user, ch), response: forged };
@@ -214,7 +316,11 @@ describe.each(backends)('auth routes ($name)', (backend) => {
       const ch = await challenge(api);
       const body = {
         ...loginBody(user, ch),
-        response: signAuthResponse(other.keyPair, { challenge: ch, identity: user.id }),
+        response: signAuthResponse(other.keyPair, {
+          challenge: ch,
+          identity: user.id,
+          origin: api.url,
+        }),
       };
       const response = await api.post('/v1/auth/login', body);
       expect(errorCode(response)).toBe('AUTH_CERTIFICATE_INVALID');
@@ -242,8 +348,8 @@ describe.each(backends)('auth routes ($name)', (backend) => {
       expect(errorCode(await api.post('/v1/auth/login', { ...body, response: otherKind }))).toBe(
         'INVALID_REQUEST',
       );
-      const v2 = signStatement('auth.response', 2, body.response.body, device.keyPair);
-      expect(errorCode(await api.post('/v1/auth/login', { ...body, response: v2 }))).toBe(
+      const v3 = signStatement('auth.response', 3, body.response.body, device.keyPair);
+      expect(errorCode(await api.post('/v1/auth/login', { ...body, response: v3 }))).toBe(
         'UNSUPPORTED_VERSION',
       );
     });

@@ -17,6 +17,7 @@ import { API_PREFIX, API_VERSION, emptyQuerySchema } from '../../src-shared/api/
 import { BackboneError } from '../../src-shared/errors.js';
 import { authOf, requireAuth } from '../auth/authenticate.js';
 import { createChallenge, verifyLogin } from '../auth/login.js';
+import { acceptedOrigins } from '../auth/origins.js';
 import { resolveDerivedGrant, resolveLoginGrant } from '../auth/scopes.js';
 import { issueToken, tokenInfo } from '../auth/tokens.js';
 import type { App, ServerContext } from '../context.js';
@@ -39,9 +40,9 @@ export function authRoutes(app: App, ctx: ServerContext): void {
         response: { 201: challengeResponseSchema },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       reply.code(201).header('cache-control', 'no-store');
-      return createChallenge(ctx);
+      return createChallenge(ctx, request.body?.clientNonce);
     },
   );
 
@@ -57,7 +58,11 @@ export function authRoutes(app: App, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const { identity, device } = await verifyLogin(ctx, body);
+      const { identity, device } = await verifyLogin(
+        ctx,
+        body,
+        acceptedOrigins(ctx.config, request.raw.socket),
+      );
       // Charged only once the login is proven: strangers cannot drain an identity's budget.
       enforce(ctx.limits.account, identity.id);
       const grant = resolveLoginGrant(body, ctx.clock.now());

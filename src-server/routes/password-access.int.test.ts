@@ -256,6 +256,8 @@ describe('password access configuration', () => {
     for (const [flags, env] of [
       [{ passwordOpslimit: '2' }, {}],
       [{ passwordOpslimit: '33' }, {}],
+      [{ passwordOpslimit: '9' }, {}],
+      [{ passwordOpslimit: '8' }, { BACKBONE_PASSWORD_MEMLIMIT_MIB: '512' }],
       [{}, { BACKBONE_PASSWORD_MEMLIMIT_MIB: '64' }],
       [{ passwordMemlimitMib: '2048' }, {}],
     ] as const) {

@@ -1,15 +1,21 @@
-/** `GET /v1/server`: who this server is (id = login audience, static public keys). */
-import { API_PREFIX, API_VERSION, emptyQuerySchema } from '../../src-shared/api/common.js';
-import { serverInfoResponseSchema } from '../../src-shared/api/server.js';
+/**
+ * `GET /v1/server[?nonce=…]`: who this server is (id = login audience, static public keys) and,
+ * for a client nonce, the `server.proof` that its signing key vouches for its box key.
+ */
+import { API_PREFIX, API_VERSION } from '../../src-shared/api/common.js';
+import { serverInfoQuerySchema, serverInfoResponseSchema } from '../../src-shared/api/server.js';
 import { toBase64Url } from '../../src-shared/crypto/index.js';
 import type { App, ServerContext } from '../context.js';
+import { serverProof } from '../server-keys.js';
 
 export function serverInfoRoutes(app: App, ctx: ServerContext): void {
   app.get(
     `${API_PREFIX}/server`,
-    { schema: { querystring: emptyQuerySchema, response: { 200: serverInfoResponseSchema } } },
-    async () => {
+    { schema: { querystring: serverInfoQuerySchema, response: { 200: serverInfoResponseSchema } } },
+    async (request, reply) => {
       const keys = ctx.keys();
+      const nonce = request.query.nonce;
+      if (nonce !== undefined) reply.header('cache-control', 'no-store');
       return {
         v: API_VERSION,
         id: keys.id,
@@ -17,6 +23,7 @@ export function serverInfoRoutes(app: App, ctx: ServerContext): void {
         api: API_VERSION,
         boxPublicKey: toBase64Url(keys.boxKeyPair.publicKey),
         signPublicKey: toBase64Url(keys.signKeyPair.publicKey),
+        ...(nonce === undefined ? {} : { proof: serverProof(keys, nonce) }),
       };
     },
   );

@@ -143,10 +143,17 @@ export async function register(api: ApiClient, user: TestIdentity): Promise<void
 export async function challenge(api: ApiClient): Promise<ChallengeResponse> {
   const response = await api.post('/v1/auth/challenge', {});
   if (response.status !== 201) throw new Error(`challenge failed: ${response.status}`);
-  return challengeResponseSchema.parse(response.body);
+  const parsed = challengeResponseSchema.parse(response.body);
+  challengeOrigins.set(parsed, new URL(api.url).origin);
+  return parsed;
 }
 
+/** The server address each challenge was fetched from: the origin a login signs by default. */
+const challengeOrigins = new WeakMap<ChallengeResponse, string>();
+
 export interface LoginOptions {
+  /** The origin to sign (default: the address the challenge was fetched from). */
+  origin?: string;
   device?: TestDevice;
   scopes?: Scope[];
   workspaceId?: string;
@@ -157,12 +164,16 @@ export interface LoginOptions {
 /** The body of a login request answering `ch` (for tests that tamper with it). */
 export function loginBody(user: TestIdentity, ch: ChallengeResponse, options: LoginOptions = {}) {
   const device = options.device ?? user.devices[0]!;
-  const { device: _device, ...grant } = options;
+  const { device: _device, origin: _origin, ...grant } = options;
   return {
     v: 1,
     identity: user.id,
     certificate: device.certificate,
-    response: signAuthResponse(device.keyPair, { challenge: ch, identity: user.id }),
+    response: signAuthResponse(device.keyPair, {
+      challenge: ch,
+      identity: user.id,
+      origin: options.origin ?? challengeOrigins.get(ch) ?? 'http://unknown.invalid',
+    }),
     ...grant,
   };
 }

@@ -73,7 +73,7 @@ describe('wire formats', () => {
 });
 
 describe('auth.response', () => {
-  it('signs exactly "backbone/auth.response/v1\\n" + JCS(body)', () => {
+  it('signs exactly "backbone/auth.response/v2\\n" + JCS(body), the origin included', () => {
     const device = generateSignKeyPair();
     const challenge = {
       v: 1 as const,
@@ -83,20 +83,24 @@ describe('auth.response', () => {
       expiresAt: '2030-01-01T00:00:00.000Z',
     };
     const identity = 'bb1' + 'd'.repeat(32);
-    const response = signAuthResponse(device, { challenge, identity });
+    const response = signAuthResponse(device, {
+      challenge,
+      identity,
+      origin: 'https://Backbone.Example.org:443/base',
+    });
     expect(response.kind).toBe(AUTH_RESPONSE_KIND);
     const bytes = statementSigningBytes(response.kind, response.v, response.body);
     expect(fromUtf8(bytes)).toBe(
-      'backbone/auth.response/v1\n' +
+      'backbone/auth.response/v2\n' +
         `{"audience":"${challenge.audience}","challenge":"${challenge.id}",` +
         `"device":"${toBase64Url(device.publicKey)}","identity":"${identity}",` +
-        `"nonce":"${challenge.nonce}"}`,
+        `"nonce":"${challenge.nonce}","origin":"https://backbone.example.org"}`,
     );
     expect(
-      verifyStatement(response, AUTH_RESPONSE_KIND, 1, device.publicKey, AuthResponseBodySchema),
+      verifyStatement(response, AUTH_RESPONSE_KIND, 2, device.publicKey, AuthResponseBodySchema),
     ).toEqual(response.body);
     expect(
-      code(() => verifyStatement(response, AUTH_RESPONSE_KIND, 1, generateSignKeyPair().publicKey)),
+      code(() => verifyStatement(response, AUTH_RESPONSE_KIND, 2, generateSignKeyPair().publicKey)),
     ).toBe('CRYPTO_BAD_SIGNATURE');
   });
 

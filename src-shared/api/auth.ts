@@ -2,15 +2,20 @@
  * Server authentication (CRYPTO.md §2): challenges, the signed login response, bearer tokens.
  *
  * Login:
- *  1. `POST /v1/auth/challenge` → `{v, id, nonce, audience, expiresAt}`: single use, 5 minutes.
- *  2. The device signs a statement of kind `auth.response`, version 1, with its device key:
+ *  1. `POST /v1/auth/challenge` with `{v, clientNonce}` → `{v, id, nonce, audience, expiresAt,
+ *     proof}`: single use, 5 minutes; `proof` is the server's `server.proof` over `clientNonce`
+ *     (server.ts), which the client checks against the pinned server keys before it signs.
+ *  2. The device signs a statement of kind `auth.response`, version 2, with its device key:
  *
- *         signed bytes = UTF-8("backbone/auth.response/v1\n") ‖ UTF-8(JCS(body))
- *         body = {audience, challenge, device, identity, nonce}
+ *         signed bytes = UTF-8("backbone/auth.response/v2\n") ‖ UTF-8(JCS(body))
+ *         body = {audience, challenge, device, identity, nonce, origin}
  *
  *     `challenge` = challenge id, `nonce` = challenge nonce (both as received), `audience` = the
  *     server id (`GET /v1/server`), `identity` = identity address, `device` = device public key
- *     (base64url). JCS orders the keys, so the bytes are fixed by the five values.
+ *     (base64url), `origin` = the origin the client connected to (`scheme://host[:port]`, as
+ *     `new URL(serverUrl).origin`). The server accepts only its own origins (docs/server.md), so
+ *     a challenge relayed through another host is refused. JCS orders the keys, so the bytes
+ *     are fixed by the six values.
  *  3. `POST /v1/auth/login` with the response and the device certificate (identity-signed
  *     `device.cert`) → a bearer token.
  *
@@ -35,7 +40,7 @@ import {
   identityIdSchema,
   timestampSchema,
 } from './common.js';
-import { serverIdSchema } from './server.js';
+import { clientNonceSchema, serverIdSchema } from './server.js';
 
 export const AUTH_CHALLENGE_TTL_SECONDS = 5 * 60;
 export const TOKEN_DEFAULT_TTL_SECONDS = 24 * 60 * 60;
@@ -45,7 +50,7 @@ export const TOKEN_SECRET_BYTES = 32;
 export const TOKEN_PREFIX = 'bbt1.';
 
 export const AUTH_RESPONSE_KIND = 'auth.response';
-export const AUTH_RESPONSE_VERSION = 1;
+export const AUTH_RESPONSE_VERSION = 2;
 
 /** Scopes about the identity itself. */
 export const IDENTITY_SCOPES = ['IDENTITY_READ', 'TOKEN_READ', 'TOKEN_MANAGE'] as const;
@@ -86,8 +91,13 @@ export const bearerTokenSchema = z
 
 // --- challenge ----------------------------------------------------------------------------------
 
-/** `POST /v1/auth/challenge` body: none, `{}` or `{v: 1}`. */
-export const challengeRequestSchema = z.strictObject({ v: apiVersionSchema.optional() }).nullish();
+/**
+ * `POST /v1/auth/challenge` body: none, `{}`, `{v: 1}`, or with the client's nonce for the
+ * server to sign (clients always send one and require the proof).
+ */
+export const challengeRequestSchema = z
+  .strictObject({ v: apiVersionSchema.optional(), clientNonce: clientNonceSchema.optional() })
+  .nullish();
 
 export const challengeResponseSchema = z.strictObject({
   v: apiVersionSchema,
@@ -96,10 +106,33 @@ export const challengeResponseSchema = z.strictObject({
   /** The server id to sign as `audience`. */
   audience: serverIdSchema,
   expiresAt: timestampSchema,
+  /** The server's `server.proof` over the request's `clientNonce` (when it sent one). */
+  proof: SignedStatementSchema.optional(),
 });
 export type ChallengeResponse = z.infer<typeof challengeResponseSchema>;
 
 // --- login --------------------------------------------------------------------------------------
+
+/**
+ * An origin as signed into a login: `http(s)://host[:port]`, lower-case, no path, no default
+ * port (what `new URL(url).origin` gives). At most 255 characters.
+ */
+export const loginOriginSchema = z
+  .string()
+  .max(255)
+  .refine((text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin (scheme://host[:port])');
+
+/** The origin of a server address as a login signs it. */
+export function loginOriginOf(serverUrl: string): string {
+  return new URL(serverUrl).origin;
+}
 
 /** Body of the `auth.response` statement the device signs. */
 export const AuthResponseBodySchema = z.strictObject({
@@ -108,6 +141,8 @@ export const AuthResponseBodySchema = z.strictObject({
   device: deviceIdSchema,
   identity: identityIdSchema,
   nonce: challengeNonceSchema,
+  /** The origin the client connected to (relay protection). */
+  origin: loginOriginSchema,
 });
 export type AuthResponseBody = z.infer<typeof AuthResponseBodySchema>;
 export type AuthResponse = SignedStatement<AuthResponseBody>;
@@ -115,7 +150,7 @@ export type AuthResponse = SignedStatement<AuthResponseBody>;
 /** The device answers a challenge (client side). */
 export function signAuthResponse(
   deviceKeyPair: SignKeyPair,
-  input: { challenge: ChallengeResponse; identity: string },
+  input: { challenge: ChallengeResponse; identity: string; origin: string },
 ): AuthResponse {
   const body: AuthResponseBody = {
     audience: input.challenge.audience,
@@ -123,6 +158,7 @@ export function signAuthResponse(
     device: toBase64Url(deviceKeyPair.publicKey),
     identity: input.identity,
     nonce: input.challenge.nonce,
+    origin: loginOriginOf(input.origin),
   };
   return signStatement(AUTH_RESPONSE_KIND, AUTH_RESPONSE_VERSION, body, deviceKeyPair);
 }

@@ -35,7 +35,6 @@ import {
   deriveKeyFromPassword,
   PWHASH_ALG,
   PWHASH_DEFAULT_PARAMS,
-  PWHASH_LIMITS,
   PWHASH_SALT_BYTES,
   type PwhashParams,
 } from './pwhash.js';
@@ -60,12 +59,19 @@ const b64 = (bytes: number) =>
     .length(Math.ceil((bytes * 4) / 3))
     .regex(/^[A-Za-z0-9_-]+$/);
 
+/**
+ * What a keyfile's kdf fields may hold at all: beyond this it is garbage (`KEYFILE_CORRUPT`);
+ * within it but over `PWHASH_LIMITS` / `PWHASH_MAX_WORK`, opening refuses it as too heavy
+ * (`CRYPTO_PARAMS_ABOVE_CEILING`, from `assertParamsAtFloor`) before any hashing.
+ */
+const KDF_FIELD_MAX = { ops: 32, mem: 1024 * 1024 * 1024 } as const;
+
 export const KeyfileSchema = z.strictObject({
   v: z.literal(KEYFILE_VERSION),
   kdf: z.strictObject({
     alg: z.literal(PWHASH_ALG),
-    ops: z.number().int().min(1).max(PWHASH_LIMITS.opslimit),
-    mem: z.number().int().min(8192).max(PWHASH_LIMITS.memlimit),
+    ops: z.number().int().min(1).max(KDF_FIELD_MAX.ops),
+    mem: z.number().int().min(8192).max(KDF_FIELD_MAX.mem),
     salt: b64(PWHASH_SALT_BYTES),
   }),
   nonce: b64(NONCE_BYTES),

@@ -114,19 +114,21 @@ describe('floors (anti-downgrade)', () => {
 
   it('accepts the floor and stronger parameters up to the limits', () => {
     expect(() => assertParamsAtFloor({ opslimit: 3, memlimit: 256 * MiB })).not.toThrow();
-    expect(() => assertParamsAtFloor({ opslimit: 4, memlimit: 1024 * MiB })).not.toThrow();
-    expect(() => assertParamsAtFloor(PWHASH_LIMITS)).not.toThrow();
+    expect(() => assertParamsAtFloor({ opslimit: 4, memlimit: 512 * MiB })).not.toThrow();
+    expect(() => assertParamsAtFloor({ opslimit: 8, memlimit: 256 * MiB })).not.toThrow();
   });
 
   it('refuses absurd or malformed parameters (denial of service, garbage)', () => {
     expectCode(
       () => assertParamsAtFloor({ opslimit: 3, memlimit: PWHASH_LIMITS.memlimit + 1 }),
-      'INVALID_ARGUMENT',
+      'CRYPTO_PARAMS_ABOVE_CEILING',
     );
     expectCode(
       () => assertParamsAtFloor({ opslimit: PWHASH_LIMITS.opslimit + 1, memlimit: 256 * MiB }),
-      'INVALID_ARGUMENT',
+      'CRYPTO_PARAMS_ABOVE_CEILING',
     );
+    // each within its limit, but too much work together (8 passes × 512 MiB)
+    expectCode(() => assertParamsAtFloor(PWHASH_LIMITS), 'CRYPTO_PARAMS_ABOVE_CEILING');
     expectCode(
       () => assertParamsAtFloor({ opslimit: 3.5, memlimit: 256 * MiB }),
       'INVALID_ARGUMENT',

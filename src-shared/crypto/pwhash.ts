@@ -40,11 +40,42 @@ export const PWHASH_FLOORS: Readonly<Record<PwhashPurpose, Readonly<PwhashParams
 /** Default parameters for new keyfiles and registrations: the floor. */
 export const PWHASH_DEFAULT_PARAMS: Readonly<PwhashParams> = PWHASH_FLOORS.localUnlock;
 
-/** Upper limits ("stronger, slower" settings stay below these; anything above is refused). */
+/**
+ * Upper limits ("stronger, slower" settings stay below these; anything above is refused with
+ * `CRYPTO_PARAMS_ABOVE_CEILING`). A server chooses the parameters of two derivations at a
+ * password sign-in (the SPAKE2+EE verifier and the keyfile blob), so each must stay cheap enough
+ * that both, plus the local keyfile at the floor, take about 5 s at most: see docs/crypto.md.
+ */
 export const PWHASH_LIMITS: Readonly<PwhashParams> = Object.freeze({
-  opslimit: 32,
-  memlimit: 1024 * MiB,
+  opslimit: 8,
+  memlimit: 512 * MiB,
 });
+
+/**
+ * Ceiling on the work of one derivation, opslimit × memlimit (bytes): 2 GiB·passes, about 2.7×
+ * the floor's 768 MiB·passes (e.g. 8 × 256 MiB or 4 × 512 MiB).
+ */
+export const PWHASH_MAX_WORK = 2048 * MiB;
+
+/** True if `params` are within `PWHASH_LIMITS` and `PWHASH_MAX_WORK`. */
+export function isWithinCeiling(params: PwhashParams): boolean {
+  return (
+    params.opslimit <= PWHASH_LIMITS.opslimit &&
+    params.memlimit <= PWHASH_LIMITS.memlimit &&
+    params.opslimit * params.memlimit <= PWHASH_MAX_WORK
+  );
+}
+
+/** Refuses parameters over the ceiling (`CRYPTO_PARAMS_ABOVE_CEILING`). */
+export function assertWithinCeiling(params: PwhashParams): void {
+  if (isWithinCeiling(params)) return;
+  throw new BackboneError(
+    'CRYPTO_PARAMS_ABOVE_CEILING',
+    `Password-hashing parameters are too heavy (opslimit ${params.opslimit}, memory ${mib(params.memlimit)}); ` +
+      `the most Backbone computes is opslimit ${PWHASH_LIMITS.opslimit}, ${mib(PWHASH_LIMITS.memlimit)}, ` +
+      `and ${mib(PWHASH_MAX_WORK)}·passes in all. They may have been raised on purpose to stall this device; do not continue.`,
+  );
+}
 
 /** libsodium's own minimums; even test-only parameters cannot go below these. */
 const SODIUM_MIN: Readonly<PwhashParams> = Object.freeze({ opslimit: 1, memlimit: 8192 });
@@ -78,7 +109,7 @@ function mib(bytes: number): string {
  * Checks Argon2id parameters, e.g. those served by a server or read from a file:
  * - not whole positive numbers → `INVALID_ARGUMENT`;
  * - below the floor of `purpose` → `CRYPTO_PARAMS_BELOW_FLOOR` (unless the test-only option);
- * - above `PWHASH_LIMITS` → `INVALID_ARGUMENT`.
+ * - above `PWHASH_LIMITS` / `PWHASH_MAX_WORK` → `CRYPTO_PARAMS_ABOVE_CEILING`.
  */
 export function assertParamsAtFloor(params: PwhashParams, options: PwhashOptions = {}): void {
   const purpose = options.purpose ?? 'passwordAccess';
@@ -111,13 +142,7 @@ export function assertParamsAtFloor(params: PwhashParams, options: PwhashOptions
         'They may have been lowered on purpose by whoever supplied them; do not continue.',
     );
   }
-  if (params.opslimit > PWHASH_LIMITS.opslimit || params.memlimit > PWHASH_LIMITS.memlimit) {
-    throw new BackboneError(
-      'INVALID_ARGUMENT',
-      `Password-hashing parameters are too large (opslimit ${params.opslimit}, memory ${mib(params.memlimit)}); ` +
-        `the most Backbone accepts is opslimit ${PWHASH_LIMITS.opslimit} and ${mib(PWHASH_LIMITS.memlimit)}.`,
-    );
-  }
+  assertWithinCeiling(params);
 }
 
 /** The bytes hashed for a password: NFC-normalized UTF-8 for text, as-is for bytes. */

@@ -17,7 +17,7 @@
  */
 import { boxPublicKey, sealTo } from '../crypto/box.js';
 import { fromUtf8, toBase64Url } from '../crypto/encoding.js';
-import { passwordBytes, PWHASH_LIMITS, type PwhashParams } from '../crypto/pwhash.js';
+import { assertWithinCeiling, passwordBytes, type PwhashParams } from '../crypto/pwhash.js';
 import type { RandomSource } from '../crypto/random.js';
 import { sodium } from '../crypto/sodium.js';
 import {
@@ -190,17 +190,25 @@ function fail(conn: PasswordAccessConnection, error: unknown): unknown {
   });
 }
 
-/** Refuses public data whose Argon2id cost is above what this app will compute. */
+/**
+ * Refuses public data whose Argon2id cost is below the floors (`CRYPTO_PARAMS_BELOW_FLOOR`) or
+ * above what this app will compute (`CRYPTO_PARAMS_ABOVE_CEILING`), before any hashing.
+ */
 function checkCeiling(publicData: Uint8Array, floors: PwhashParams): void {
-  const params = validatePublicData(publicData, 2, floors.opslimit, floors.memlimit);
-  if (params.opslimit > PWHASH_LIMITS.opslimit || params.memlimit > PWHASH_LIMITS.memlimit) {
-    throw new BackboneError(
-      'PAKE_ABORTED',
-      'The server asked for heavier password hashing than this app allows (at most opslimit ' +
-        `${PWHASH_LIMITS.opslimit} and ${PWHASH_LIMITS.memlimit / 1024 / 1024} MiB). ` +
-        'The server may be misconfigured; do not continue.',
-    );
-  }
+  const header = publicDataParams(publicData);
+  if (header !== undefined) assertWithinCeiling(header);
+  validatePublicData(publicData, 2, floors.opslimit, floors.memlimit);
+}
+
+/** opslimit and memlimit of SPAKE2+EE public data (bytes 4..20, little-endian u64), if sane. */
+function publicDataParams(publicData: Uint8Array): PwhashParams | undefined {
+  if (publicData.length !== PUBLICDATABYTES) return undefined;
+  const view = new DataView(publicData.buffer, publicData.byteOffset, publicData.byteLength);
+  const opslimit = Number(view.getBigUint64(4, true));
+  const memlimit = Number(view.getBigUint64(12, true));
+  return Number.isSafeInteger(opslimit) && Number.isSafeInteger(memlimit)
+    ? { opslimit, memlimit }
+    : { opslimit: Number.MAX_SAFE_INTEGER, memlimit: Number.MAX_SAFE_INTEGER };
 }
 
 /**
@@ -304,25 +312,23 @@ function effectiveParams(
   floors: PwhashParams,
 ): PwhashParams {
   if (requested !== undefined) {
-    if (
-      !Number.isSafeInteger(requested.opslimit) ||
-      !Number.isSafeInteger(requested.memlimit) ||
-      requested.opslimit > PWHASH_LIMITS.opslimit ||
-      requested.memlimit > PWHASH_LIMITS.memlimit
-    ) {
+    if (!Number.isSafeInteger(requested.opslimit) || !Number.isSafeInteger(requested.memlimit)) {
       throw new BackboneError(
         'INVALID_ARGUMENT',
-        `Password-hashing parameters must be whole numbers of at most opslimit ${PWHASH_LIMITS.opslimit} and ${PWHASH_LIMITS.memlimit} bytes.`,
+        'Password-hashing parameters must be whole numbers (opslimit and memlimit).',
       );
     }
+    assertWithinCeiling(requested);
     return { opslimit: requested.opslimit, memlimit: requested.memlimit };
   }
-  const clamp = (value: number, low: number, high: number): number =>
-    Math.min(Math.max(value, low), high);
-  return {
-    opslimit: clamp(advertised.opslimit, floors.opslimit, PWHASH_LIMITS.opslimit),
-    memlimit: clamp(advertised.memlimit, floors.memlimit, PWHASH_LIMITS.memlimit),
+  // The server's defaults, raised to the floors; over the ceiling is refused (a server that asks
+  // for that wants to stall this device).
+  const chosen = {
+    opslimit: Math.max(advertised.opslimit, floors.opslimit),
+    memlimit: Math.max(advertised.memlimit, floors.memlimit),
   };
+  assertWithinCeiling(chosen);
+  return chosen;
 }
 
 async function expectOk<S extends OkPayload['status']>(

@@ -16,6 +16,7 @@
  */
 import {
   challengeResponseSchema,
+  loginOriginOf,
   revokeTokenResponseSchema,
   signAuthResponse,
   tokenResponseSchema,
@@ -24,7 +25,13 @@ import {
 } from '../api/auth.js';
 import { API_VERSION } from '../api/common.js';
 import { createIdentityProfile, registerIdentityResponseSchema } from '../api/identities.js';
-import { serverInfoResponseSchema, verifiedServerId } from '../api/server.js';
+import {
+  newClientNonce,
+  serverInfoResponseSchema,
+  verifiedServerKeys,
+  verifyServerProof,
+  type ProvenServerKeys,
+} from '../api/server.js';
 import {
   cryptoReady,
   fromBase64Url,
@@ -330,18 +337,23 @@ export class BackboneClient {
   }
 
   /**
-   * Logs in: asks for a challenge, signs it with this device's key (audience = the pinned server
-   * id), sends it with the device certificate, and keeps the bearer token (in the store too).
-   * Registers the identity first if the server does not know it.
+   * Logs in: asks for a challenge with a fresh nonce, checks the server's proof over it against
+   * the pinned keys, signs the challenge with this device's key (audience = the pinned server id,
+   * origin = the address this client connects to), sends it with the device certificate, and
+   * keeps the bearer token (in the store too). Registers the identity first if the server does
+   * not know it.
    */
   async authenticate(options: AuthenticateOptions = {}): Promise<TokenInfo> {
     const keys = await this.#unlock();
     const server = await this.#serverPin();
     for (let attempt = 0; ; attempt++) {
+      const clientNonce = newClientNonce();
       const challenge = await this.#http.request('POST', '/v1/auth/challenge', {
         schema: challengeResponseSchema,
-        body: { v: API_VERSION },
+        body: { v: API_VERSION, clientNonce },
         expect: 201,
+        // a new challenge is harmless: safe to send again on a kept-alive connection that closed
+        idempotent: true,
       });
       if (challenge.audience !== server.serverId) {
         throw new BackboneError(
@@ -349,7 +361,16 @@ export class BackboneClient {
           `The server at ${server.url} now presents another identity (${challenge.audience}) than the one pinned (${server.serverId}). Do not log in; check the address and ask the server operator.`,
         );
       }
-      const response = signAuthResponse(keys.device, { challenge, identity: keys.address });
+      const proven = verifyServerProof(challenge.proof, {
+        signPublicKey: server.signPublicKey,
+        clientNonce,
+      });
+      if (proven.boxPublicKey !== server.boxPublicKey) throw boxKeyChanged(server.url);
+      const response = signAuthResponse(keys.device, {
+        challenge,
+        identity: keys.address,
+        origin: loginOriginOf(this.#http.baseUrl),
+      });
       try {
         const answer = await this.#http.request('POST', '/v1/auth/login', {
           schema: tokenResponseSchema,
@@ -541,20 +562,24 @@ export class BackboneClient {
       this.#server = stored;
       return stored;
     }
-    const info = await this.#http.request('GET', '/v1/server', {
-      schema: serverInfoResponseSchema,
-      expect: 200,
-    });
-    verifiedServerId(info);
-    const pin: ServerPin = {
-      url,
-      serverId: info.id,
-      boxPublicKey: info.boxPublicKey,
-      signPublicKey: info.signPublicKey,
-    };
+    const proven = await this.#provenServerKeys();
+    const pin: ServerPin = { url, ...proven };
     await this.#store.setServerPin(pin);
     this.#server = pin;
     return pin;
+  }
+
+  /**
+   * Asks `GET /v1/server` with a fresh nonce and checks the answer: the id names the signing key
+   * and that key signed the box key and this nonce (`SERVER_PROOF_INVALID` otherwise).
+   */
+  async #provenServerKeys(): Promise<ProvenServerKeys> {
+    const nonce = newClientNonce();
+    const info = await this.#http.request('GET', `/v1/server?nonce=${nonce}`, {
+      schema: serverInfoResponseSchema,
+      expect: 200,
+    });
+    return verifiedServerKeys(info, nonce);
   }
 
   async #currentToken(): Promise<string | undefined> {
@@ -617,6 +642,12 @@ export class BackboneClient {
     const username = requireOption(this.#options.username, 'username');
     const keys = await this.#unlock();
     const server = await this.#serverPin();
+    // Seal only to a box key the server proves now, with a fresh nonce, and that is the pinned
+    // one: a pin made before proofs existed (or planted) is checked here too.
+    const proven = await this.#provenServerKeys();
+    if (proven.serverId !== server.serverId || proven.boxPublicKey !== server.boxPublicKey) {
+      throw boxKeyChanged(server.url);
+    }
     // The blob carries RS with a throwaway device key: a new machine makes its own device key.
     const keyfile = keys.toKeyfile(password, {
       freshDeviceKey: true,
@@ -634,7 +665,7 @@ export class BackboneClient {
         username,
         password,
         serverId: server.serverId,
-        serverBoxPublicKey: fromBase64Url(server.boxPublicKey),
+        serverBoxPublicKey: fromBase64Url(proven.boxPublicKey),
         token,
         keyfileBlob: blob,
         ...(options.params ? { params: options.params } : {}),
@@ -642,6 +673,13 @@ export class BackboneClient {
       });
     });
   }
+}
+
+function boxKeyChanged(url: string): BackboneError {
+  return new BackboneError(
+    'SERVER_KEY_CHANGED',
+    `The server at ${url} now presents other keys than the ones pinned. Nothing was sent; check the address and ask the server operator.`,
+  );
 }
 
 function storedToken(token: string, info: TokenInfo): StoredToken {

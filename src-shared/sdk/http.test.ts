@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isBackboneError } from '../errors.js';
+import { BackboneClient } from './client.js';
 import { HttpClient, ServerError, cleanServerMessage, normalizeServerUrl } from './http.js';
 
 function fakeFetch(status: number, body: string, headers: Record<string, string> = {}) {
@@ -37,7 +38,7 @@ describe('HttpClient', () => {
         headers: { 'content-type': 'application/json' },
       });
     };
-    const client = new HttpClient('http://s', { fetch: flaky });
+    const client = new HttpClient('https://s', { fetch: flaky });
     expect(await client.request('GET', '/x', { schema })).toEqual({ v: 1, ok: true });
     expect(calls).toBe(2);
 
@@ -58,7 +59,7 @@ describe('HttpClient', () => {
 
     // A refused connection is not a stale one: no second try.
     let refused = 0;
-    const down = new HttpClient('http://s', {
+    const down = new HttpClient('https://s', {
       fetch: async () => {
         refused++;
         throw new TypeError('fetch failed', {
@@ -71,12 +72,12 @@ describe('HttpClient', () => {
   });
 
   it('returns schema-checked answers', async () => {
-    const client = new HttpClient('http://s', { fetch: fakeFetch(200, '{"v":1,"ok":true}') });
+    const client = new HttpClient('https://s', { fetch: fakeFetch(200, '{"v":1,"ok":true}') });
     expect(await client.request('GET', '/x', { schema })).toEqual({ v: 1, ok: true });
   });
 
   it('turns the error envelope into a typed error with that code', async () => {
-    const client = new HttpClient('http://s', {
+    const client = new HttpClient('https://s', {
       fetch: fakeFetch(429, '{"error":{"code":"RATE_LIMITED","message":"Slow\\u001b[31m down"}}', {
         'retry-after': '7',
       }),
@@ -89,14 +90,14 @@ describe('HttpClient', () => {
   });
 
   it('maps unknown codes by status and keeps the server code', async () => {
-    const client = new HttpClient('http://s', {
+    const client = new HttpClient('https://s', {
       fetch: fakeFetch(409, '{"error":{"code":"NEW_THING","message":"m"}}'),
     });
     const error = (await failure(client)) as ServerError;
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.serverCode).toBe('NEW_THING');
     expect(error.status).toBe(409);
-    const gateway = new HttpClient('http://s', { fetch: fakeFetch(502, '<html>') });
+    const gateway = new HttpClient('https://s', { fetch: fakeFetch(502, '<html>') });
     expect(((await failure(gateway)) as ServerError).code).toBe('UNAVAILABLE');
   });
 
@@ -107,17 +108,17 @@ describe('HttpClient', () => {
       [200, 'not json'],
       [204, ''],
     ] as const) {
-      const client = new HttpClient('http://s', { fetch: fakeFetch(status, body) });
+      const client = new HttpClient('https://s', { fetch: fakeFetch(status, body) });
       expect(isBackboneError(await failure(client), 'SERVER_INVALID_RESPONSE')).toBe(true);
     }
   });
 
   it('reports unreachable servers and timeouts', async () => {
-    const down = new HttpClient('http://s', {
+    const down = new HttpClient('https://s', {
       fetch: () => Promise.reject(new TypeError('fetch failed')),
     });
     expect(isBackboneError(await failure(down), 'SERVER_UNREACHABLE')).toBe(true);
-    const slow = new HttpClient('http://s', {
+    const slow = new HttpClient('https://s', {
       timeoutMs: 20,
       fetch: (_url, init) =>
         new Promise((_resolve, reject) => {
@@ -125,6 +126,48 @@ describe('HttpClient', () => {
         }),
     });
     expect(isBackboneError(await failure(slow), 'REQUEST_TIMEOUT')).toBe(true);
+  });
+
+  it('refuses plain http:// to another machine unless explicitly allowed', () => {
+    const code = (make: () => unknown): string => {
+      try {
+        make();
+        return 'accepted';
+      } catch (error) {
+        return isBackboneError(error) ? error.code : String(error);
+      }
+    };
+    for (const remote of [
+      'http://backbone.example.org',
+      'http://10.0.0.5:8420',
+      'http://[fe80::1]',
+    ]) {
+      expect(code(() => new HttpClient(remote))).toBe('INSECURE_TRANSPORT');
+      expect(code(() => new HttpClient(remote, { allowInsecureHttp: true }))).toBe('accepted');
+    }
+    for (const local of [
+      'http://127.0.0.1:8420',
+      'http://127.1.2.3',
+      'http://localhost:1',
+      'http://app.localhost',
+      'http://[::1]:8420',
+      'https://backbone.example.org',
+    ]) {
+      expect(code(() => new HttpClient(local))).toBe('accepted');
+    }
+    // and the SDK client refuses it at construction, before any request
+    expect(code(() => new BackboneClient({ server: 'http://backbone.example.org' }))).toBe(
+      'INSECURE_TRANSPORT',
+    );
+    expect(
+      code(
+        () =>
+          new BackboneClient({
+            server: 'http://backbone.example.org',
+            http: { allowInsecureHttp: true },
+          }),
+      ),
+    ).toBe('accepted');
   });
 
   it('normalizes server URLs and cleans messages', () => {

@@ -21,6 +21,12 @@ export interface HttpOptions {
   fetch?: FetchFunction;
   /** Per-request timeout in ms (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Allow plain `http://` to a host that is not this machine. Off by default: without TLS anyone
+   * on the network path reads and changes the traffic (tokens included). Loopback addresses
+   * (`127.0.0.0/8`, `::1`, `localhost`) never need it.
+   */
+  allowInsecureHttp?: boolean;
 }
 
 /** An error the server answered (4xx/5xx with our envelope). */
@@ -86,6 +92,30 @@ export function normalizeServerUrl(server: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
+/** True for `localhost`, `*.localhost`, `127.0.0.0/8` and `::1` (as in a URL's hostname). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
+/**
+ * Refuses a server address over plain `http://` to another machine (`INSECURE_TRANSPORT`)
+ * unless `allowInsecureHttp` is set.
+ */
+export function assertSecureTransport(serverUrl: string, allowInsecureHttp = false): void {
+  const url = new URL(serverUrl);
+  if (url.protocol !== 'http:' || allowInsecureHttp || isLoopbackHost(url.hostname)) return;
+  throw new BackboneError(
+    'INSECURE_TRANSPORT',
+    `The server address ${url.origin} uses plain http:// to another machine: anyone on the network path could read and change the traffic. Use https://, or allow plain http explicitly (backbone --insecure-http, SDK option http.allowInsecureHttp) only on a network you trust.`,
+  );
+}
+
 export interface RequestOptions<S extends z.ZodType> {
   /** Schema of the success body (checked; a mismatch is `SERVER_INVALID_RESPONSE`). */
   schema: S;
@@ -119,6 +149,7 @@ export class HttpClient {
 
   constructor(server: string, options: HttpOptions = {}) {
     this.baseUrl = normalizeServerUrl(server);
+    assertSecureTransport(this.baseUrl, options.allowInsecureHttp === true);
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }

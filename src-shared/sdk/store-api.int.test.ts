@@ -300,6 +300,7 @@ describe('entries and namespaces through the server', () => {
 describe('a malicious server', () => {
   it('is caught forging, replaying, moving and injecting records', async () => {
     const proxy = await MaliciousProxy.start(server.url);
+    server.trustPublicUrl(proxy.url); // the proxy plays the server itself, not a relay
     try {
       const t = await team(proxy.url);
       await t.alice.namespace.create('team');

@@ -3,12 +3,32 @@
  * itself) or a remote one. Checks a server before it is used (reachable, a Backbone server, the
  * same server id as pinned before) and pins it (trust on first use, like the CLI).
  */
-import { serverInfoResponseSchema, verifiedServerId } from '../../../src-shared/api/server.js';
+import {
+  newClientNonce,
+  serverInfoResponseSchema,
+  verifiedServerKeys,
+} from '../../../src-shared/api/server.js';
 import { BackboneError } from '../../../src-shared/errors.js';
 import type { ServerChoice } from '../../../src-shared/ipc/contract.js';
-import { HttpClient, normalizeServerUrl } from '../../../src-shared/sdk/http.js';
+import { HttpClient, isLoopbackHost, normalizeServerUrl } from '../../../src-shared/sdk/http.js';
 import { embeddedServerDir, type CoreContext } from '../core-context.js';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
+
+/**
+ * A remote server address as the app accepts it: https://, or http:// only to this computer
+ * (`INSECURE_TRANSPORT` otherwise; the app has no switch for plain http to another machine).
+ */
+export function secureRemoteUrl(url: string): string {
+  const normalized = normalizeServerUrl(url.trim());
+  const parsed = new URL(normalized);
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+    throw new BackboneError(
+      'INSECURE_TRANSPORT',
+      `Backbone talks to a server on another computer only over https:// (${parsed.origin} has no encryption in transit: anyone on the network could read and change it). Ask the server operator for its https:// address.`,
+    );
+  }
+  return normalized;
+}
 
 export class ServerManager {
   #embedded: EmbeddedServer | undefined;
@@ -70,7 +90,7 @@ export class ServerManager {
 
   /** Uses a remote server after checking it answers as a Backbone server. */
   async chooseRemote(url: string): Promise<ServerChoice> {
-    const normalized = normalizeServerUrl(url.trim());
+    const normalized = secureRemoteUrl(url);
     const serverId = await this.probe(normalized);
     await this.ctx.appState.update((s) => ({ ...s, serverMode: 'remote' }));
     await this.ctx.profile.update((d) => ({ ...d, server: normalized }));
@@ -79,17 +99,20 @@ export class ServerManager {
   }
 
   /**
-   * Asks `GET /v1/server`, checks the id matches the key, compares with a pin for that address
+   * Asks `GET /v1/server` with a fresh nonce, checks the id matches the key and that key's proof
+   * over the box key and the nonce (`SERVER_PROOF_INVALID`), compares with a pin for that address
    * (`SERVER_KEY_CHANGED` if it differs) and pins it. Returns the server id.
    */
   async probe(url: string): Promise<string> {
-    const info = await new HttpClient(url, { timeoutMs: 15_000 }).request('GET', '/v1/server', {
-      schema: serverInfoResponseSchema,
-      expect: 200,
-    });
-    const id = verifiedServerId(info);
+    const nonce = newClientNonce();
+    const info = await new HttpClient(url, { timeoutMs: 15_000 }).request(
+      'GET',
+      `/v1/server?nonce=${nonce}`,
+      { schema: serverInfoResponseSchema, expect: 200 },
+    );
+    const { serverId: id } = verifiedServerKeys(info, nonce);
     const pinned = await this.ctx.store.getServerPin(url);
-    if (pinned && pinned.serverId !== id) {
+    if (pinned && (pinned.serverId !== id || pinned.boxPublicKey !== info.boxPublicKey)) {
       throw new BackboneError(
         'SERVER_KEY_CHANGED',
         `The server at ${url} now presents another identity than the one pinned. Check the address and ask the server operator before going on.`,
@@ -115,7 +138,7 @@ export class ServerManager {
         'Only the address of a remote server can be changed.',
       );
     }
-    const normalized = normalizeServerUrl(url.trim());
+    const normalized = secureRemoteUrl(url);
     const serverId = await this.probe(normalized);
     if (serverId !== current.serverId) {
       throw new BackboneError(

@@ -9,8 +9,9 @@ const MiB = 1024 * 1024;
 
 const STRENGTHS = [
   { label: 'Standard', opslimit: 3, memlimit: 256 * MiB },
-  { label: 'Stronger', opslimit: 4, memlimit: 512 * MiB },
-  { label: 'Strongest', opslimit: 6, memlimit: 1024 * MiB },
+  { label: 'Stronger', opslimit: 6, memlimit: 256 * MiB },
+  // the ceiling of docs/crypto.md: 2 GiB·passes
+  { label: 'Strongest', opslimit: 4, memlimit: 512 * MiB },
 ];
 
 export function KdfSection({ settings }: { settings: Settings }) {

@@ -23,6 +23,11 @@ export interface SdkTestServer {
   storage: Storage;
   url: string;
   dataDir: string;
+  /**
+   * Accept logins signed for `url` too, as for a reverse proxy given with `--public-url`: for a
+   * test proxy that stands for the server itself (a malicious server, not a relay).
+   */
+  trustPublicUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -32,8 +37,9 @@ export async function startSdkTestServer(
   await cryptoReady();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'backbone-sdk-test-'));
   const storage = await openSqliteStorage({ file: path.join(dataDir, 'backbone.sqlite') });
+  const config = testConfig(dataDir, { publicUrls: [] });
   const app = buildServer({
-    config: testConfig(dataDir),
+    config,
     storage,
     logger: createLogger('silent'),
     testOnlyPasswordAccess: {
@@ -49,6 +55,9 @@ export async function startSdkTestServer(
     storage,
     url: `http://127.0.0.1:${port}`,
     dataDir,
+    trustPublicUrl(url) {
+      config.publicUrls.push(new URL(url).origin);
+    },
     async close() {
       await app.close();
       await storage.close();
