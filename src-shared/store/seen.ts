@@ -148,6 +148,17 @@ export class SeenVersions {
     });
   }
 
+  /**
+   * Adds what `other` remembers, through the same `note*` rules as a fresh sighting: per key the
+   * higher of the two is kept, so merging never lowers anything. Used to combine a saved memory
+   * with this process's before writing it back (another process may have saved meanwhile).
+   */
+  merge(other: SeenVersions): this {
+    for (const [path, e] of other.entries) this.noteEntry(path, e.id, e.version);
+    for (const [id, n] of other.namespaces) this.noteNamespace(id, n.generation, n.revision);
+    return this;
+  }
+
   toJSON(): SeenSnapshot {
     return {
       v: 2,
