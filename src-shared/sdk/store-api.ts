@@ -140,15 +140,17 @@ export class StoreService {
     }
   }
 
+  /**
+   * This process's memory merged with the saved one, read again for every operation: what
+   * another process on the same profile saw since (the CLI while the app runs) counts at once.
+   */
   async #loadSeen(serverId: string, id: string): Promise<SeenVersions> {
     const key = `${serverId}/${id}`;
-    let seen = this.#seen.get(key);
-    if (!seen) {
-      seen = await this.#withSeenKey(serverId, id, (sealKey, owner) =>
-        loadSeen(this.ctx.store, sealKey, owner),
-      );
-      this.#seen.set(key, seen);
-    }
+    const saved = await this.#withSeenKey(serverId, id, (sealKey, owner) =>
+      loadSeen(this.ctx.store, sealKey, owner),
+    );
+    const seen = this.#seen.get(key)?.merge(saved) ?? saved;
+    this.#seen.set(key, seen);
     return seen;
   }
 

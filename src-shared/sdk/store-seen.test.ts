@@ -179,6 +179,7 @@ describe('store-seen.json in a profile', () => {
     await a.entry.set('two/one', 'v1');
     await a.entry.set('two/one', 'v2');
     await a.entry.set('two/one', 'v3');
+    expect(await remembered(b, 'two/one')).toBe(3); // b reads what a saved since
     await b.entry.set('two/two', 'v1'); // b saves: must keep a's two/one = 3
     const fresh = t.open();
     expect(await remembered(fresh, 'two/one')).toBe(3);
