@@ -76,6 +76,14 @@ function memory(entries: Record<string, number>): SeenVersions {
 }
 
 describe('sealed rollback memory', () => {
+  it('derives its key with its own context (regression vector, checked with Python hashlib)', () => {
+    // RS = 00 01 … 1f; BLAKE2b-256(key = RS, salt = LE64(1) ‖ 0^8, personal = "bbseen01" ‖ 0^8)
+    const rs = rootSecret(Uint8Array.from({ length: 32 }, (_, i) => i));
+    expect(toHex(deriveSeenKey(rs))).toBe(
+      '240a52884857444f3473d28f2b2b2ba1ee347ca3e26df2ccab2b5eaa97416964',
+    );
+  });
+
   it('opens only for the same identity, server and workspace', () => {
     const me = newIdentity();
     const key = deriveSeenKey(me.secret);
