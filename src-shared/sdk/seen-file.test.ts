@@ -1,13 +1,11 @@
 /**
  * The sealed rollback memory (seen-file.ts) over a profile's store-seen.json: sealing binds
- * identity, server and workspace; concurrent writers (interleaved in one process, and two child
- * processes) never lower what is saved; an old plaintext file is migrated as a whole.
+ * identity, server and workspace; interleaved writers never lower what is saved (two child
+ * processes: seen-file.int.test.ts); an old plaintext file is migrated as a whole.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cryptoReady,
@@ -30,7 +28,6 @@ import {
   type SeenOwner,
 } from './seen-file.js';
 
-const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'test', 'seen-writer.ts');
 const dirs: string[] = [];
 
 beforeAll(async () => {
@@ -134,51 +131,6 @@ describe('sealed rollback memory', () => {
       expect(saved.entryVersion(`/w1/${round}`)).toBe(1);
     }
   });
-
-  it('two child processes writing at once never lower what is saved', async () => {
-    const me = newIdentity();
-    const key = deriveSeenKey(me.secret);
-    const owner: SeenOwner = { identity: me.address, serverId: 'srv', workspaceId: 'ws' };
-    const profile = await newProfile();
-    const rounds = 30;
-    const start = (label: string) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          WRITER,
-          profile.dir,
-          toHex(me.secret),
-          owner.serverId,
-          owner.workspaceId,
-          label,
-          String(rounds),
-        ],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      const done = new Promise<void>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('exit', (code) =>
-          code === 0 ? resolve() : reject(new Error(`writer ${label} failed: ${stderr}`)),
-        );
-      });
-      return { child, ready, done };
-    };
-    const writers = [start('a'), start('b')];
-    await Promise.all(writers.map((w) => w.ready));
-    for (const w of writers) w.child.stdin.write('go\n');
-    await Promise.all(writers.map((w) => w.done));
-    const saved = await loadSeen(profile.store(), key, owner);
-    expect(saved.entryVersion('/shared')).toBe(rounds);
-    for (let round = 1; round <= rounds; round++) {
-      expect(saved.entryVersion(`/a/${round}`)).toBe(1);
-      expect(saved.entryVersion(`/b/${round}`)).toBe(1);
-    }
-  }, 60_000);
 
   it('migrates a whole v1 plaintext file once; afterwards no path is left in it', async () => {
     const me = newIdentity();
