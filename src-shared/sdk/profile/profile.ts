@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../node/atomic-file.js';
-import { withFileLock } from '../../node/seen-file-lock.js';
+import { withFileLock } from '../../node/file-lock.js';
 import {
   SignedStatementSchema,
   readKeyfile,
