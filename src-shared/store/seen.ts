@@ -154,8 +154,14 @@ export class SeenVersions {
    * with this process's before writing it back (another process may have saved meanwhile).
    */
   merge(other: SeenVersions): this {
-    for (const [path, e] of other.entries) this.noteEntry(path, e.id, e.version);
-    for (const [id, n] of other.namespaces) this.noteNamespace(id, n.generation, n.revision);
+    for (const [path, e] of other.entries) {
+      if (e.deleted) this.noteEntryDeleted(path, e.id, e.version);
+      else this.noteEntry(path, e.id, e.version, e.shareEpoch);
+    }
+    for (const [id, n] of other.namespaces) {
+      this.noteNamespace(id, n.generation, n.revision);
+      if (n.deleted) this.noteNamespaceDeleted(id);
+    }
     return this;
   }
 
