@@ -66,6 +66,8 @@ export const ERROR_CODES = [
   'STORE_EXPIRED',
   /** Something is already at this path (creating refuses to overwrite). */
   'STORE_EXISTS',
+  /** This device's saved rollback memory does not open (changed, foreign, cut short). */
+  'STORE_SEEN_DAMAGED',
   // server / HTTP API (HTTP statuses: src-server/http/errors.ts)
   'INVALID_REQUEST',
   'INVALID_JSON',

@@ -11,8 +11,9 @@
  * `STORE_CONFLICT` (someone else changed the same records meanwhile).
  *
  * Rollback memory: a `SeenVersions` per workspace, loaded from and saved to the client store
- * (`ClientStore.getStoreSeen/setStoreSeen`). Every attempt works on a copy, adopted only when
- * the operation succeeds, so a failed commit never records versions that do not exist.
+ * sealed under this identity's key (`seen-file.ts`; `ClientStore.getStoreSeen/updateStoreSeen`).
+ * Every attempt works on a copy, adopted only when the operation succeeds, so a failed commit
+ * never records versions that do not exist; saving merges with what another process saved.
  *
  * Search: path tokens are keyed hashes of whole paths, so the server cannot match prefixes;
  * `search` fetches every record and matches the decrypted paths of what this member can read.
@@ -25,7 +26,7 @@ import {
   type StoreCommitResponse,
   type StoreEntrySelection,
 } from '../api/store.js';
-import { fromUtf8, sodium } from '../crypto/index.js';
+import { fromUtf8, sodium, type SymmetricKey } from '../crypto/index.js';
 import { BackboneError, isBackboneError } from '../errors.js';
 import {
   ROOT_PATH,
@@ -60,6 +61,7 @@ import { memberBySignKey, type MembershipState } from '../workspace/membership-l
 import { memberNamingKey, wipeNamingKey } from '../workspace/naming-key.js';
 import type { ClientContext } from './client.js';
 import { ServerError } from './http.js';
+import { deriveSeenKey, loadSeen, saveSeen, type SeenOwner } from './seen-file.js';
 import type { WorkspaceApi } from './workspaces.js';
 
 /** Commit attempts before a conflict is reported. */
@@ -123,15 +125,43 @@ export class StoreService {
     return id;
   }
 
+  /** Runs `task` with this identity's key for the saved rollback memory (wiped after). */
+  async #withSeenKey<T>(
+    serverId: string,
+    workspaceId: string,
+    task: (key: SymmetricKey, owner: SeenOwner) => Promise<T>,
+  ): Promise<T> {
+    const keys = await this.ctx.keys();
+    const key = deriveSeenKey(keys.rootSecret);
+    try {
+      return await task(key, { identity: keys.address, serverId, workspaceId });
+    } finally {
+      sodium().memzero(key);
+    }
+  }
+
+  /**
+   * This process's memory merged with the saved one, read again for every operation: what
+   * another process on the same profile saw since (the CLI while the app runs) counts at once.
+   */
   async #loadSeen(serverId: string, id: string): Promise<SeenVersions> {
     const key = `${serverId}/${id}`;
-    let seen = this.#seen.get(key);
-    if (!seen) {
-      const saved = await this.ctx.store.getStoreSeen?.(serverId, id);
-      seen = saved === undefined ? new SeenVersions() : SeenVersions.fromJSON(saved);
-      this.#seen.set(key, seen);
-    }
+    const saved = await this.#withSeenKey(serverId, id, (sealKey, owner) =>
+      loadSeen(this.ctx.store, sealKey, owner),
+    );
+    const seen = this.#seen.get(key)?.merge(saved) ?? saved;
+    this.#seen.set(key, seen);
     return seen;
+  }
+
+  /** Saves (read-merge-write: never lowers) and adopts what is saved now. */
+  async #saveSeen(serverId: string, id: string, seen: SeenVersions): Promise<void> {
+    const key = `${serverId}/${id}`;
+    this.#seen.set(key, seen);
+    const merged = await this.#withSeenKey(serverId, id, (sealKey, owner) =>
+      saveSeen(this.ctx.store, sealKey, owner, seen),
+    );
+    this.#seen.set(key, merged);
   }
 
   /** The context for one attempt: verified state, own keys, naming key, a copy of `seen`. */
@@ -168,8 +198,7 @@ export class StoreService {
       done: async (ok) => {
         wipeNamingKey(namingKey);
         if (!ok) return;
-        this.#seen.set(`${server.serverId}/${id}`, seen);
-        await this.ctx.store.setStoreSeen?.(server.serverId, id, seen.toJSON());
+        await this.#saveSeen(server.serverId, id, seen);
       },
     };
   }

@@ -2,7 +2,7 @@
  * What the SDK remembers between runs, behind a small interface so the core client needs no
  * Node API: the pinned server keys (trust on first use, then refused if they change), the
  * pinned workspace genesis hash and the highest verified membership-log head (fork and rollback
- * detection, docs/membership.md §3), and bearer tokens.
+ * detection, docs/membership.md §3), bearer tokens, and the store's sealed rollback memory.
  *
  * `MemoryClientStore` keeps everything in memory (tests, short-lived scripts). The CLI's
  * implementation (`src-shared/sdk/profile/`) keeps it in the profile directory.
@@ -69,11 +69,29 @@ export interface ClientStore {
   setToken(serverId: string, identity: string, token: StoredToken): Promise<void>;
   deleteToken(serverId: string, identity: string): Promise<void>;
   /**
-   * The encrypted store's rollback memory (`SeenVersions.toJSON()`) per workspace. Optional:
-   * without it the SDK remembers versions only while it runs.
+   * The encrypted store's rollback memory per workspace, sealed by the SDK (`sdk/seen-file.ts`;
+   * the store keeps opaque strings). Optional (both or neither): without them the SDK remembers
+   * versions only while it runs. `getStoreSeen` returns the saved value as stored: a sealed
+   * string, an old plaintext `SeenVersions` snapshot (v1, migrated by the SDK), or undefined.
    */
   getStoreSeen?(serverId: string, workspaceId: string): Promise<unknown>;
-  setStoreSeen?(serverId: string, workspaceId: string, seen: unknown): Promise<void>;
+  /**
+   * Read-merge-write of one workspace's value, atomic across every process that shares the
+   * store (the profile: a file lock): `update.merge` gets the value saved now and returns the
+   * new one, so a process never overwrites what another saved meanwhile with less.
+   */
+  updateStoreSeen?(serverId: string, workspaceId: string, update: StoreSeenUpdate): Promise<void>;
+}
+
+/** How the SDK changes a saved rollback memory (called while the store holds its lock). */
+export interface StoreSeenUpdate {
+  /** The new value of this workspace from the saved one (undefined when there is none). */
+  merge(current: unknown): string;
+  /**
+   * Seals an old plaintext value of another workspace found in the same place (migrating a v1
+   * file at once, so no plaintext path stays behind).
+   */
+  migrate(serverId: string, workspaceId: string, legacy: unknown): string;
 }
 
 /** Everything in memory. */
@@ -114,10 +132,15 @@ export class MemoryClientStore implements ClientStore {
   }
   readonly storeSeen = new Map<string, string>();
   async getStoreSeen(serverId: string, workspaceId: string): Promise<unknown> {
-    const text = this.storeSeen.get(`${serverId}/${workspaceId}`);
-    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+    return this.storeSeen.get(`${serverId}/${workspaceId}`);
   }
-  async setStoreSeen(serverId: string, workspaceId: string, seen: unknown): Promise<void> {
-    this.storeSeen.set(`${serverId}/${workspaceId}`, JSON.stringify(seen));
+  async updateStoreSeen(
+    serverId: string,
+    workspaceId: string,
+    update: StoreSeenUpdate,
+  ): Promise<void> {
+    // One process, and `merge` is synchronous: nothing can run between the read and the write.
+    const key = `${serverId}/${workspaceId}`;
+    this.storeSeen.set(key, update.merge(this.storeSeen.get(key)));
   }
 }

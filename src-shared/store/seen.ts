@@ -148,6 +148,23 @@ export class SeenVersions {
     });
   }
 
+  /**
+   * Adds what `other` remembers, through the same `note*` rules as a fresh sighting: per key the
+   * higher of the two is kept, so merging never lowers anything. Used to combine a saved memory
+   * with this process's before writing it back (another process may have saved meanwhile).
+   */
+  merge(other: SeenVersions): this {
+    for (const [path, e] of other.entries) {
+      if (e.deleted) this.noteEntryDeleted(path, e.id, e.version);
+      else this.noteEntry(path, e.id, e.version, e.shareEpoch);
+    }
+    for (const [id, n] of other.namespaces) {
+      this.noteNamespace(id, n.generation, n.revision);
+      if (n.deleted) this.noteNamespaceDeleted(id);
+    }
+    return this;
+  }
+
   toJSON(): SeenSnapshot {
     return {
       v: 2,

@@ -6,6 +6,8 @@
  *   keyfile.json   RS + device key under the passphrase (crypto/keyfile.ts), mode 0600
  *   pins.json      pinned server keys; pinned workspace genesis hashes and verified heads
  *   tokens.json    bearer tokens (per server and identity), mode 0600
+ *   store-seen.json  the store's rollback memory per workspace, sealed by the SDK
+ *                  (sdk/seen-file.ts), changed only under `store-seen.json.lock`, mode 0600
  *
  * The directory is made with mode 0700; every file is written atomically (temp file, fsync,
  * rename). `ProfileStore` is the SDK's `ClientStore` over pins.json and tokens.json; a verified
@@ -16,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../node/atomic-file.js';
+import { withFileLock } from '../../node/file-lock.js';
 import {
   SignedStatementSchema,
   readKeyfile,
@@ -24,10 +27,12 @@ import {
   type Keyfile,
 } from '../../crypto/index.js';
 import { BackboneError } from '../../errors.js';
+import { storeSeenDamaged } from '../seen-file.js';
 import type {
   ClientStore,
   KeyfileLocation,
   ServerPin,
+  StoreSeenUpdate,
   StoredToken,
   WorkspacePin,
 } from '../store.js';
@@ -142,6 +147,9 @@ export class Profile {
   }
   get tokensFile(): string {
     return path.join(this.dir, 'tokens.json');
+  }
+  get storeSeenFile(): string {
+    return path.join(this.dir, 'store-seen.json');
   }
 
   async ensureDir(): Promise<void> {
@@ -284,19 +292,79 @@ export class ProfileStore implements ClientStore {
     await this.writeTokens(tokens);
   }
 
-  /** The store's rollback memory (SeenVersions JSON) per server/workspace, in store-seen.json. */
+  /**
+   * The store's rollback memory per server/workspace in store-seen.json: values sealed by the
+   * SDK (`sdk/seen-file.ts`), or the plaintext snapshots of an old (v1) file.
+   */
   async getStoreSeen(serverId: string, workspaceId: string): Promise<unknown> {
-    const all = await readJson(path.join(this.profile.dir, 'store-seen.json'), StoreSeenSchema, {});
-    return all[`${serverId}/${workspaceId}`];
+    const file = await readStoreSeen(this.profile.storeSeenFile);
+    const key = `${serverId}/${workspaceId}`;
+    return file.kind === 'sealed' ? file.values[key] : file.legacy[key];
   }
 
-  async setStoreSeen(serverId: string, workspaceId: string, seen: unknown): Promise<void> {
-    const file = path.join(this.profile.dir, 'store-seen.json');
-    const all = await readJson(file, StoreSeenSchema, {});
-    all[`${serverId}/${workspaceId}`] = seen;
+  /**
+   * Read-merge-write under the file's cross-process lock (`store-seen.json.lock`): `update.merge`
+   * sees what is saved now, so a concurrent process's memory is kept. An old v1 file is
+   * rewritten sealed as a whole (`update.migrate` for every other workspace in it).
+   */
+  async updateStoreSeen(
+    serverId: string,
+    workspaceId: string,
+    update: StoreSeenUpdate,
+  ): Promise<void> {
     await this.profile.ensureDir();
-    await writeFileAtomic(file, `${JSON.stringify(all)}\n`);
+    const target = this.profile.storeSeenFile;
+    await withFileLock(target, async () => {
+      const file = await readStoreSeen(target);
+      const key = `${serverId}/${workspaceId}`;
+      const values: Record<string, string> = file.kind === 'sealed' ? { ...file.values } : {};
+      if (file.kind === 'legacy') {
+        for (const [other, legacy] of Object.entries(file.legacy)) {
+          if (other === key) continue;
+          const cut = other.lastIndexOf('/');
+          if (cut <= 0) throw storeSeenDamaged();
+          values[other] = update.migrate(other.slice(0, cut), other.slice(cut + 1), legacy);
+        }
+      }
+      values[key] = update.merge(file.kind === 'sealed' ? file.values[key] : file.legacy[key]);
+      const next: StoreSeenFile = { v: STORE_SEEN_FILE_VERSION, seen: values };
+      await writeFileAtomic(target, `${JSON.stringify(next)}\n`, 0o600);
+    });
   }
 }
 
-const StoreSeenSchema = z.record(z.string(), z.unknown());
+/** store-seen.json: `{v: 2, seen: {"<server>/<workspace>": sealed}}`; v1 was plaintext. */
+const STORE_SEEN_FILE_VERSION = 2;
+const StoreSeenFileSchema = z.strictObject({
+  v: z.literal(STORE_SEEN_FILE_VERSION),
+  seen: z.record(z.string(), z.string()),
+});
+type StoreSeenFile = z.infer<typeof StoreSeenFileSchema>;
+/** v1: the plaintext `SeenVersions.toJSON()` per `server/workspace` (no version field). */
+const LegacyStoreSeenSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
+
+type StoreSeenContent =
+  | { kind: 'sealed'; values: Record<string, string> }
+  | { kind: 'legacy'; legacy: Record<string, unknown> };
+
+/** Reads store-seen.json; a file that is not one of the two layouts is `STORE_SEEN_DAMAGED`. */
+async function readStoreSeen(file: string): Promise<StoreSeenContent> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'sealed', values: {} };
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw storeSeenDamaged(cause);
+  }
+  const sealed = StoreSeenFileSchema.safeParse(value);
+  if (sealed.success) return { kind: 'sealed', values: sealed.data.seen };
+  const legacy = LegacyStoreSeenSchema.safeParse(value);
+  if (legacy.success && !('v' in legacy.data)) return { kind: 'legacy', legacy: legacy.data };
+  throw storeSeenDamaged();
+}
