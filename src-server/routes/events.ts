@@ -20,6 +20,7 @@ import {
 } from '../events/hub.js';
 import { sendError } from '../http/errors.js';
 import { installUpgradeRouter, pendingUpgrade } from '../http/upgrade-router.js';
+import { refuseBadHandshake } from '../http/websocket-handshake.js';
 
 /** Largest client frame (only `hello` is ever sent). */
 const MAX_CLIENT_FRAME = 16 * 1024;
@@ -54,6 +55,7 @@ export function eventRoutes(
       );
       return reply;
     }
+    if (refuseBadHandshake(request, reply)) return reply;
     if (!accepting || hub.isStopped) {
       throw new BackboneError('UNAVAILABLE', 'The server is shutting down. Try again later.');
     }
