@@ -24,7 +24,11 @@ function hashRows(tables: [string, unknown[]][]): string {
   const hash = createHash('sha256');
   for (const [name, rows] of tables) {
     hash.update(name);
-    const lines = rows.map((row) => JSON.stringify(row, (_k, v: unknown) => (v instanceof Buffer ? v.toString('hex') : typeof v === 'bigint' ? v.toString() : v)));
+    const lines = rows.map((row) =>
+      JSON.stringify(row, (_k, v: unknown) =>
+        v instanceof Buffer ? v.toString('hex') : typeof v === 'bigint' ? v.toString() : v,
+      ),
+    );
     lines.sort();
     for (const line of lines) hash.update(line);
   }
@@ -37,7 +41,7 @@ export async function openDatabaseDigest(opened: OpenedStorage): Promise<Databas
     await client.connect();
     const names = (
       await client.query<{ tablename: string }>(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename",
+        'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
       )
     ).rows
       .map((r) => r.tablename)
@@ -55,9 +59,9 @@ export async function openDatabaseDigest(opened: OpenedStorage): Promise<Databas
   }
   const db = new Database(path.join(opened.dataDir, 'backbone.sqlite'), { readonly: true });
   const names = (
-    db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-      .all() as { name: string }[]
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[]
   )
     .map((r) => r.name)
     .filter(

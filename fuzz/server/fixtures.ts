@@ -74,7 +74,9 @@ async function capturing<T>(
   const original = globalThis.fetch;
   const patterns = routes.map((r) => ({ ...r, pattern: patternOf(r.url) }));
   globalThis.fetch = async (input, init) => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input : input.url);
+    const url = new URL(
+      typeof input === 'string' ? input : input instanceof URL ? input : input.url,
+    );
     const method = (init?.method ?? 'GET').toUpperCase();
     const authorization = new Headers(init?.headers).get('authorization');
     if (authorization?.startsWith('Bearer ')) bearers.add(authorization.slice(7));
@@ -110,7 +112,11 @@ export async function startServerFixtures(postgres: boolean): Promise<ServerFixt
     // A workspace with a member and store records, made by the SDK (its bodies captured).
     const bearers = new Set<string>();
     const { workspaceId } = await capturing(routes, captured, bearers, async () => {
-      const owner = new BackboneClient({ server: server.url, username: 'alice', privateKey: newKey() });
+      const owner = new BackboneClient({
+        server: server.url,
+        username: 'alice',
+        privateKey: newKey(),
+      });
       const ws = await owner.workspace.create('Fuzz');
       const bob = new BackboneClient({
         server: server.url,
@@ -191,7 +197,12 @@ export async function startServerFixtures(postgres: boolean): Promise<ServerFixt
       routes,
       tokens,
       ownerTokenIndexes: [0, 1],
-      ids: { identities, devices, workspaces: [workspaceId, 'nope', 'ws_missing'], tokens: tokenIds },
+      ids: {
+        identities,
+        devices,
+        workspaces: [workspaceId, 'nope', 'ws_missing'],
+        tokens: tokenIds,
+      },
       captured,
       bodies: {
         'POST /v1/identities': [registrationBody(stranger), registrationBody(newTestIdentity('X'))],

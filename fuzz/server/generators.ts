@@ -6,8 +6,7 @@ import fc from 'fast-check';
 
 export type JsonObject = Record<string, unknown>;
 
-export const b64 = (length: number) =>
-  fc.stringMatching(new RegExp(`^[A-Za-z0-9_-]{${length}}$`));
+export const b64 = (length: number) => fc.stringMatching(new RegExp(`^[A-Za-z0-9_-]{${length}}$`));
 
 /** Path segments that are wrong in every way a parameter can be. */
 export const hostileSegment = fc.oneof(
@@ -101,11 +100,9 @@ export const garbageAuthorization = fc.oneof(
   fc.constantFrom('Bearer', 'Bearer ', 'bearer bbt1.', 'Basic YTpi', 'Bearer bbt1..', 'Token x'),
 );
 
-export const extraHeaders = fc.dictionary(
-  fc.stringMatching(/^x-[a-z0-9-]{1,20}$/),
-  headerValue,
-  { maxKeys: 3 },
-);
+export const extraHeaders = fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), headerValue, {
+  maxKeys: 3,
+});
 
 const deepJson = fc
   .tuple(fc.integer({ min: 100, max: 20_000 }), fc.constantFrom('[', '{"a":'))

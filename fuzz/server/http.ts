@@ -99,14 +99,26 @@ interface Received {
   body: string;
 }
 
-export function send(url: string, agent: http.Agent, request: Sent, token?: string): Promise<Received> {
+export function send(
+  url: string,
+  agent: http.Agent,
+  request: Sent,
+  token?: string,
+): Promise<Received> {
   const { hostname, port } = new URL(url);
   const headers: Record<string, string> = { ...request.headers };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (request.body !== undefined) headers['content-length'] = String(request.body.length);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: hostname, port: Number(port), method: request.method, path: request.path, headers, agent },
+      {
+        host: hostname,
+        port: Number(port),
+        method: request.method,
+        path: request.path,
+        headers,
+        agent,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -171,7 +183,9 @@ function requestArbitrary(
     garbageAuthorization.map((authorization) => ({ authorization })),
   );
   const templates: JsonObject[] = [
-    ...f.captured.filter((c) => c.route === route.url && c.method === route.method).map((c) => c.body),
+    ...f.captured
+      .filter((c) => c.route === route.url && c.method === route.method)
+      .map((c) => c.body),
     ...(f.bodies[`${route.method} ${route.url}`] ?? []),
   ];
   const isBodyRoute = route.method === 'POST';
@@ -216,19 +230,21 @@ function requestArbitrary(
       body,
       websocketHeaders,
     })
-    .map(({ method: m, path: p, auth: a, contentType: ct, extra, body: b, websocketHeaders: wh }) => {
-      // A real upgrade is the WebSocket suite's job; here the plain-HTTP answers (426, 400).
-      const headers: Record<string, string> = { ...extra, ...(wh ?? {}) };
-      if (ct !== undefined && (b !== undefined || isBodyRoute)) headers['content-type'] = ct;
-      if ('authorization' in a) headers.authorization = a.authorization;
-      return {
-        method: m,
-        path: p,
-        headers,
-        ...('token' in a ? { token: a.token } : {}),
-        body: b,
-      };
-    });
+    .map(
+      ({ method: m, path: p, auth: a, contentType: ct, extra, body: b, websocketHeaders: wh }) => {
+        // A real upgrade is the WebSocket suite's job; here the plain-HTTP answers (426, 400).
+        const headers: Record<string, string> = { ...extra, ...(wh ?? {}) };
+        if (ct !== undefined && (b !== undefined || isBodyRoute)) headers['content-type'] = ct;
+        if ('authorization' in a) headers.authorization = a.authorization;
+        return {
+          method: m,
+          path: p,
+          headers,
+          ...('token' in a ? { token: a.token } : {}),
+          body: b,
+        };
+      },
+    );
 }
 
 export function checkResponse(request: Sent, response: Received): void {
@@ -259,7 +275,9 @@ async function setupHttp(options: FuzzOptions): Promise<SuiteInstance> {
   const missing = uncoveredRoutes(f.routes);
   if (missing.length > 0) {
     await f.close();
-    throw new Error(`routes without a fuzz generator (add them to ROUTE_FUZZ): ${missing.join(', ')}`);
+    throw new Error(
+      `routes without a fuzz generator (add them to ROUTE_FUZZ): ${missing.join(', ')}`,
+    );
   }
   const methodsByUrl = new Map<string, Set<string>>();
   for (const r of f.routes) {
@@ -273,9 +291,16 @@ async function setupHttp(options: FuzzOptions): Promise<SuiteInstance> {
     .map((route): EntryPoint<Sent> => {
       const spec = ROUTE_FUZZ[routeKey(route)]!;
       const allowed = methodsByUrl.get(route.url) ?? new Set<string>();
-      const others = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND'].filter(
-        (m) => !allowed.has(m),
-      );
+      const others = [
+        'GET',
+        'POST',
+        'PUT',
+        'PATCH',
+        'DELETE',
+        'OPTIONS',
+        'TRACE',
+        'PROPFIND',
+      ].filter((m) => !allowed.has(m));
       return {
         name: `http ${route.method} ${route.url}`,
         weight: route.method === 'POST' ? 3 : 2,
@@ -299,7 +324,8 @@ async function setupHttp(options: FuzzOptions): Promise<SuiteInstance> {
     entryPoints,
     async probe() {
       const health = await f.server.api.get('/healthz');
-      if (health.status !== 200) violation(`the server stopped serving: /healthz → ${health.status}`);
+      if (health.status !== 200)
+        violation(`the server stopped serving: /healthz → ${health.status}`);
       await f.refreshTokens();
       const current = await f.server.api.get('/v1/auth/tokens/current', { token: f.tokens[0] });
       if (current.status !== 200) {
@@ -317,4 +343,4 @@ async function setupHttp(options: FuzzOptions): Promise<SuiteInstance> {
   };
 }
 
-export const httpSuite: Suite = { name: 'server-http', weight: 45, setup: setupHttp };
+export const httpSuite: Suite = { name: 'server-http', weight: 25, setup: setupHttp };
