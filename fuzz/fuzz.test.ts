@@ -44,7 +44,7 @@ describe('fuzz harness', () => {
       result.failures.map((f) => f.failure),
       lines.join('\n'),
     ).toEqual([]);
-    expect(result.results.length).toBeGreaterThan(80);
+    expect(result.results.length).toBeGreaterThanOrEqual(80);
     expect(result.results.every((r) => r.runs >= 1)).toBe(true);
   }, 180_000);
 });
