@@ -1,4 +1,4 @@
-/** Every fuzz suite, in the order they run (`npm run fuzz`, fuzz.test.ts). */
+/** Every fuzz suite, in the order they run (`npm run fuzz`, fuzz.int.test.ts). */
 import type { Suite } from './harness.js';
 import { coreIpcSuite } from './core/ipc.js';
 import { filesSuite } from './core/files.js';

@@ -69,12 +69,10 @@ function eventsScript(f: ServerFixtures): fc.Arbitrary<Frame[]> {
     { weight: 4, arbitrary: hello },
     jsonText.map((text): Frame => ({ kind: 'text', text })),
     bytes(64).map((b): Frame => ({ kind: 'binary', bytes: b })),
-    fc
-      .integer({ min: EVENTS_MAX_FRAME - 8, max: EVENTS_MAX_FRAME + 64 })
-      .map((n): Frame => ({
-        kind: 'text',
-        text: `{"v":1,"type":"hello","token":"${'a'.repeat(n)}"}`,
-      })),
+    fc.integer({ min: EVENTS_MAX_FRAME - 8, max: EVENTS_MAX_FRAME + 64 }).map((n): Frame => ({
+      kind: 'text',
+      text: `{"v":1,"type":"hello","token":"${'a'.repeat(n)}"}`,
+    })),
     fc
       .tuple(fc.integer({ min: 2, max: 60 }), jsonText)
       .map(([count, text]): Frame => ({ kind: 'flood', count, frame: text })),
@@ -123,19 +121,15 @@ function passwordScript(f: ServerFixtures): fc.Arbitrary<Frame[]> {
       .map(([t, p, d]): Frame => ({ kind: 'binary', bytes: rawFrame(t, p, d) })),
     bytes(4).map((b): Frame => ({ kind: 'binary', bytes: b })),
     jsonText.map((text): Frame => ({ kind: 'text', text })),
-    fc
-      .constantFrom(64 * 1024, 300 * 1024)
-      .map((n): Frame => ({
-        kind: 'binary',
-        bytes: rawFrame(FrameType.registration, new Uint8Array(n)),
-      })),
-    fc
-      .tuple(fc.integer({ min: 2, max: 40 }), bytes(16))
-      .map(([count, b]): Frame => ({
-        kind: 'flood',
-        count,
-        frame: rawFrame(FrameType.response1, b),
-      })),
+    fc.constantFrom(64 * 1024, 300 * 1024).map((n): Frame => ({
+      kind: 'binary',
+      bytes: rawFrame(FrameType.registration, new Uint8Array(n)),
+    })),
+    fc.tuple(fc.integer({ min: 2, max: 40 }), bytes(16)).map(([count, b]): Frame => ({
+      kind: 'flood',
+      count,
+      frame: rawFrame(FrameType.response1, b),
+    })),
   );
   return fc.array(frame, { minLength: 0, maxLength: 4 });
 }
