@@ -51,7 +51,7 @@ export function eventRoutes(
         426,
         'INVALID_REQUEST',
         'This is the WebSocket event channel: connect with ws:// or wss:// to this path.',
-        { upgrade: 'websocket', connection: 'Upgrade' },
+        { upgrade: 'websocket', connection: 'Upgrade, close' },
       );
       return reply;
     }

@@ -272,7 +272,7 @@ export function passwordAccessRoutes(
           426,
           'INVALID_REQUEST',
           'Password access speaks WebSocket only: connect with ws:// or wss:// to this path.',
-          { upgrade: 'websocket' },
+          { upgrade: 'websocket', connection: 'Upgrade, close' },
         );
         return reply;
       }
