@@ -39,7 +39,10 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['src-*/**/*.int.test.ts'] },
+        test: {
+          name: 'integration',
+          include: ['src-*/**/*.int.test.ts', 'fuzz/**/*.int.test.ts'],
+        },
       },
     ],
   },

@@ -133,6 +133,7 @@ export function buildServer(options: BuildServerOptions): App {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('auth', null);
 
+  routes.attachTo(app);
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   app.addHook('onRequest', ipRateLimitHook(ctx.limits));
   if (metrics) app.addHook('onResponse', metricsHook(metrics));

@@ -3,7 +3,10 @@
  * paths (known routes with garbage parameters, random and percent-encoded paths, long ones),
  * query strings, headers, and bodies (random JSON, deep nesting, huge strings, raw bytes,
  * valid requests with mutated fields). Every answer must be a well-formed JSON error (4xx) or a
- * success; never a 5xx, never a dropped connection; and the server must keep serving.
+ * success; never a 5xx, never a dropped connection (the one exception: bytes that start no
+ * request — only empty lines — then the client's close); and the server must keep serving.
+ * The fuzz harness (fuzz/, `npm run fuzz`) covers every route, both WebSockets, the IPC channels
+ * and the parsed files; this file keeps the raw-socket and framework-level cases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -401,9 +404,9 @@ describe.each(backends)('bad input ($name)', (backend) => {
         expect(seen.get(status) ?? 0, status).toBeGreaterThan(0);
       }
     }
-  });
+  }, 120_000);
 
-  it('answers garbage bytes on the socket with a JSON 400 (or closes), never 5xx', async () => {
+  it('answers garbage bytes on the socket with a JSON 4xx, never 5xx, never a silent close', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -417,7 +420,13 @@ describe.each(backends)('bad input ($name)', (backend) => {
         ),
         async (bytes) => {
           const response = await rawRequest(server.url, bytes, { timeoutMs: 15_000 });
-          if (response.status !== 0) expect(response.status).toBeLessThan(500);
+          // Only bytes that start no request (empty lines, which HTTP/1.1 ignores before a
+          // request line) followed by the client's close go unanswered.
+          if (/^[\r\n]*$/.test(bytes.toString('latin1'))) return;
+          expect(response.status, JSON.stringify(bytes.toString('latin1'))).toBeGreaterThanOrEqual(
+            200,
+          );
+          expect(response.status).toBeLessThan(500);
           if (response.status >= 400 && response.body) {
             expect(apiErrorSchema.safeParse(JSON.parse(response.body)).success).toBe(true);
           }

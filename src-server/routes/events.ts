@@ -20,6 +20,7 @@ import {
 } from '../events/hub.js';
 import { sendError } from '../http/errors.js';
 import { installUpgradeRouter, pendingUpgrade } from '../http/upgrade-router.js';
+import { refuseBadHandshake } from '../http/websocket-handshake.js';
 
 /** Largest client frame (only `hello` is ever sent). */
 const MAX_CLIENT_FRAME = 16 * 1024;
@@ -50,10 +51,11 @@ export function eventRoutes(
         426,
         'INVALID_REQUEST',
         'This is the WebSocket event channel: connect with ws:// or wss:// to this path.',
-        { upgrade: 'websocket', connection: 'Upgrade' },
+        { upgrade: 'websocket', connection: 'Upgrade, close' },
       );
       return reply;
     }
+    if (refuseBadHandshake(request, reply)) return reply;
     if (!accepting || hub.isStopped) {
       throw new BackboneError('UNAVAILABLE', 'The server is shutting down. Try again later.');
     }

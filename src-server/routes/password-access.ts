@@ -38,6 +38,7 @@ import { hashTokenSecret, parseBearer, tokenHashesEqual } from '../auth/tokens.j
 import type { App, ServerContext } from '../context.js';
 import { sendError } from '../http/errors.js';
 import { installUpgradeRouter, pendingUpgrade } from '../http/upgrade-router.js';
+import { headerText, refuseBadHandshake } from '../http/websocket-handshake.js';
 import type { FailedLoginPolicy } from '../password-access/failed-login-limiter.js';
 import { HandshakeSlots } from '../password-access/handshake-slots.js';
 import {
@@ -82,9 +83,6 @@ export interface PasswordAccessRouteOptions {
 }
 
 /** A comma-separated list of HTTP tokens (RFC 6455 §4.1), which `ws` would refuse in plain text. */
-const SUBPROTOCOLS_PATTERN =
-  /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
-
 const PLACEHOLDER_SERVER_ID = `bbs1${'a'.repeat(32)}`;
 
 // ---------------------------------------------------------------------------------------------
@@ -145,10 +143,6 @@ export async function verifyPasswordAccessToken(
 
 // ---------------------------------------------------------------------------------------------
 // Upgrade plumbing
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** Host required; a browser Origin must be this server's own (DNS rebinding, other sites). */
 function checkHostAndOrigin(request: FastifyRequest): void {
@@ -278,32 +272,12 @@ export function passwordAccessRoutes(
           426,
           'INVALID_REQUEST',
           'Password access speaks WebSocket only: connect with ws:// or wss:// to this path.',
-          { upgrade: 'websocket' },
+          { upgrade: 'websocket', connection: 'Upgrade, close' },
         );
         return reply;
       }
       checkHostAndOrigin(request);
-      if (headerText(request.headers['sec-websocket-version']) !== '13') {
-        sendError(reply, 426, 'INVALID_REQUEST', 'Use WebSocket version 13.', {
-          'sec-websocket-version': '13',
-        });
-        return reply;
-      }
-      const key = headerText(request.headers['sec-websocket-key']);
-      if (key === undefined || !/^[+/0-9A-Za-z]{22}==$/.test(key)) {
-        throw new BackboneError(
-          'INVALID_REQUEST',
-          'The WebSocket key header is missing or invalid.',
-        );
-      }
-      const protocols = headerText(request.headers['sec-websocket-protocol']);
-      if (
-        protocols !== undefined &&
-        (!SUBPROTOCOLS_PATTERN.test(protocols) ||
-          new Set(protocols.split(',').map((p) => p.trim())).size !== protocols.split(',').length)
-      ) {
-        throw new BackboneError('INVALID_REQUEST', 'The WebSocket protocol header is malformed.');
-      }
+      if (refuseBadHandshake(request, reply)) return reply;
       const slot = slots.acquire(request.ip);
       if (!slot.ok && slot.refused === 'address') {
         sendError(
