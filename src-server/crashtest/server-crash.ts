@@ -1,0 +1,159 @@
+/**
+ * Server crash rounds for one backend: one long-lived database (SQLite file in a data
+ * directory, or a PostgreSQL database) that accumulates across every kill. Each round: start
+ * the server on it (sometimes killed while still starting), check everything acknowledged so
+ * far (check.ts), drive concurrent load (cluster.ts), SIGKILL at a random moment drawn from the
+ * seed. After the last kill one more restart and check.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { MemoryClientStore } from '../../src-shared/sdk/store.js';
+import { checkAfterRestart, readStore, type StoreState } from './check.js';
+import { Cluster, describe } from './cluster.js';
+import { Rng } from './rng.js';
+import { prepareServeEntry, spawnCrashServer, type CrashServer } from './server-process.js';
+
+export interface BackendRunOptions {
+  backend: 'sqlite' | 'postgres';
+  kills: number;
+  seed: number;
+  /** PostgreSQL database URL (postgres backend). */
+  postgresUrl?: string;
+  /** Longest time of load before the kill (default 2500 ms). */
+  maxLoadMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface BackendRunResult {
+  backend: string;
+  kills: number;
+  /** Kills that hit the server while it was still starting. */
+  startupKills: number;
+  /** Worker operations completed (acknowledged) across all rounds. */
+  operations: number;
+  ackedChecked: number;
+  lost: string[];
+  corrupt: string[];
+  /** Errors of the load while the server was up (should be none). */
+  unexpected: string[];
+  /** Restarts that failed. */
+  failedStarts: string[];
+  seconds: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runBackend(options: BackendRunOptions): Promise<BackendRunResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  const rng = new Rng(options.seed);
+  const maxLoadMs = options.maxLoadMs ?? 2500;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `backbone-crash-${options.backend}-`));
+  const result: BackendRunResult = {
+    backend: options.backend,
+    kills: 0,
+    startupKills: 0,
+    operations: 0,
+    ackedChecked: 0,
+    lost: [],
+    corrupt: [],
+    unexpected: [],
+    failedStarts: [],
+    seconds: 0,
+  };
+  // A fixed port: the long-lived clients keep their server pins (and the URL) across restarts.
+  const port = await freePort();
+  const entry = await prepareServeEntry();
+  const start = async (): Promise<{ server: CrashServer; url: string } | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      const server = spawnCrashServer(entry, dataDir, port, options.postgresUrl);
+      try {
+        return { server, url: await server.listening };
+      } catch (error) {
+        await server.kill();
+        const why = `${describe(error)}`;
+        // The port may still be held by the dying process for a moment: retry that only.
+        if (attempt < 5 && /EADDRINUSE/.test(why)) {
+          await sleep(200 * attempt);
+          continue;
+        }
+        result.failedStarts.push(why.slice(0, 500));
+        return undefined;
+      }
+    }
+  };
+
+  let cluster: Cluster | undefined;
+  let baseline: StoreState = new Map();
+  try {
+    for (let round = 0; round <= options.kills; round++) {
+      const last = round === options.kills;
+      // Sometimes kill while the server is still starting (opening the database, migrations).
+      if (!last && round > 0 && rng.chance(0.1)) {
+        const server = spawnCrashServer(entry, dataDir, port, options.postgresUrl);
+        await sleep(rng.int(0, 1500));
+        await server.kill();
+        result.kills++;
+        result.startupKills++;
+        continue;
+      }
+      const up = await start();
+      if (!up) break;
+      const { server, url } = up;
+      if (!cluster) {
+        cluster = new Cluster(url);
+        await cluster.setup();
+        baseline = await readStore(cluster.fresh(cluster.alice, new MemoryClientStore()));
+        cluster.journal.clearCommits();
+      } else {
+        const checked = await checkAfterRestart(cluster, baseline, { fullPasswordLogin: last });
+        result.ackedChecked += checked.ackedChecked;
+        result.lost.push(...checked.lost.map((s) => `round ${round}: ${s}`));
+        result.corrupt.push(...checked.corrupt.map((s) => `round ${round}: ${s}`));
+        baseline = checked.store;
+        cluster.journal.clearCommits();
+        if (checked.lost.length + checked.corrupt.length > 0) {
+          log(`[${options.backend}] round ${round}: ${[...checked.lost, ...checked.corrupt].join('; ')}`);
+        }
+      }
+      if (last) {
+        await server.kill();
+        break;
+      }
+      let stopped = false;
+      const load = cluster.load(rng, () => stopped);
+      await sleep(rng.int(0, maxLoadMs));
+      stopped = true;
+      await server.kill();
+      result.kills++;
+      const stats = await load;
+      result.operations += stats.ops;
+      result.unexpected.push(...stats.unexpected.map((s) => `round ${round}: ${s}`));
+      if (round % 10 === 0 || stats.unexpected.length > 0) {
+        log(
+          `[${options.backend}] kill ${result.kills}/${options.kills}: ${stats.ops} ops, ` +
+            `${stats.refused} refused, ${stats.unexpected.length} unexpected` +
+            (stats.unexpected.length > 0 ? ` (${stats.unexpected[0]})` : ''),
+        );
+      }
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+    result.seconds = Math.round((performance.now() - started) / 100) / 10;
+  }
+  return result;
+}
