@@ -1,10 +1,13 @@
 /**
- * `npm run crashtest -- [--kills N] [--backend sqlite|postgres|both] [--seed S]
- * [--client-kills N]`: the crash tests (docs/server.md, "Crash tests"). Exits 1 if an
- * acknowledged change was lost, a state was corrupt or the server did not restart.
+ * `npm run crashtest -- [--kills N] [--backend sqlite|postgres|both|none] [--seed S]
+ * [--client-kills N] [--max-minutes M]`: the crash tests (docs/server.md, "Crash tests").
+ * Defaults: 200 server kills per backend, 200 client-file kills, a random seed (printed).
+ * `--max-minutes` stops each part after that long (the figures say how many kills ran).
+ * Exits 1 if an acknowledged change was lost, a state was corrupt or a restart failed.
  */
 import { cryptoReady } from '../../src-shared/crypto/index.js';
 import { startTestPostgres, type TestPostgres } from '../test/postgres-cluster.js';
+import { runClientFiles } from './client-files.js';
 import { runBackend, type BackendRunResult } from './server-crash.js';
 
 interface Args {
@@ -12,10 +15,18 @@ interface Args {
   backends: ('sqlite' | 'postgres')[];
   seed: number;
   clientKills: number;
+  /** Stop starting new rounds after this many minutes (per part); 0: no limit. */
+  maxMinutes: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { kills: 200, backends: ['sqlite', 'postgres'], seed: Date.now() % 2 ** 31, clientKills: 200 };
+  const args: Args = {
+    kills: 200,
+    backends: ['sqlite', 'postgres'],
+    seed: Date.now() % 2 ** 31,
+    clientKills: 200,
+    maxMinutes: 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -28,11 +39,13 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--kills') args.kills = number();
     else if (flag === '--seed') args.seed = number();
     else if (flag === '--client-kills') args.clientKills = number();
+    else if (flag === '--max-minutes') args.maxMinutes = number();
     else if (flag === '--backend') {
       i++;
       if (value === 'both') args.backends = ['sqlite', 'postgres'];
       else if (value === 'sqlite' || value === 'postgres') args.backends = [value];
-      else throw new Error('--backend is sqlite, postgres or both');
+      else if (value === 'none') args.backends = [];
+      else throw new Error('--backend is sqlite, postgres, both or none');
     } else throw new Error(`unknown option ${flag}`);
   }
   return args;
@@ -50,7 +63,9 @@ function report(r: BackendRunResult): string {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   await cryptoReady();
-  console.log(`crashtest: seed ${args.seed}, ${args.kills} kills per backend (${args.backends.join(', ')})`);
+  console.log(
+    `crashtest: seed ${args.seed}, ${args.kills} kills per backend (${args.backends.join(', ')})`,
+  );
   const results: BackendRunResult[] = [];
   let postgres: TestPostgres | undefined;
   try {
@@ -65,6 +80,7 @@ async function main(): Promise<number> {
         kills: args.kills,
         seed: args.seed,
         postgresUrl,
+        ...(args.maxMinutes > 0 ? { deadline: Date.now() + args.maxMinutes * 60_000 } : {}),
         log: (line) => console.log(line),
       });
       results.push(result);
@@ -77,8 +93,24 @@ async function main(): Promise<number> {
   } finally {
     await postgres?.stop();
   }
+  let clientBad = false;
+  if (args.clientKills > 0) {
+    const client = await runClientFiles({
+      kills: args.clientKills,
+      seed: args.seed,
+      ...(args.maxMinutes > 0 ? { deadline: Date.now() + args.maxMinutes * 60_000 } : {}),
+      log: (line) => console.log(line),
+    });
+    console.log(
+      `client files: ${client.kills} kills, ${client.writes} writes reported, ` +
+        `${client.tornWrites} kills mid-write (temporary file left), ${client.filesChecked} files checked, ` +
+        `corrupt ${client.corrupt.length}, ${client.seconds} s`,
+    );
+    for (const line of client.corrupt.slice(0, 20)) console.log(`  ${line}`);
+    clientBad = client.corrupt.length > 0;
+  }
   const bad = results.some((r) => r.lost.length + r.corrupt.length + r.failedStarts.length > 0);
-  return bad ? 1 : 0;
+  return bad || clientBad ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -13,7 +13,7 @@ import { MemoryClientStore } from '../../src-shared/sdk/store.js';
 import { checkAfterRestart, readStore, type StoreState } from './check.js';
 import { Cluster, describe } from './cluster.js';
 import { Rng } from './rng.js';
-import { prepareServeEntry, spawnCrashServer, type CrashServer } from './server-process.js';
+import { prepareEntry, spawnCrashServer, type CrashServer } from './server-process.js';
 
 export interface BackendRunOptions {
   backend: 'sqlite' | 'postgres';
@@ -21,6 +21,8 @@ export interface BackendRunOptions {
   seed: number;
   /** PostgreSQL database URL (postgres backend). */
   postgresUrl?: string;
+  /** Start no new round after this time (ms since the epoch). */
+  deadline?: number;
   /** Longest time of load before the kill (default 2500 ms). */
   maxLoadMs?: number;
   log?: (line: string) => void;
@@ -77,7 +79,7 @@ export async function runBackend(options: BackendRunOptions): Promise<BackendRun
   };
   // A fixed port: the long-lived clients keep their server pins (and the URL) across restarts.
   const port = await freePort();
-  const entry = await prepareServeEntry();
+  const entry = await prepareEntry('serve-entry');
   const start = async (): Promise<{ server: CrashServer; url: string } | undefined> => {
     for (let attempt = 1; ; attempt++) {
       const server = spawnCrashServer(entry, dataDir, port, options.postgresUrl);
@@ -101,7 +103,9 @@ export async function runBackend(options: BackendRunOptions): Promise<BackendRun
   let baseline: StoreState = new Map();
   try {
     for (let round = 0; round <= options.kills; round++) {
-      const last = round === options.kills;
+      const last =
+        round === options.kills ||
+        (options.deadline !== undefined && Date.now() > options.deadline && round > 0);
       // Sometimes kill while the server is still starting (opening the database, migrations).
       if (!last && round > 0 && rng.chance(0.1)) {
         const server = spawnCrashServer(entry, dataDir, port, options.postgresUrl);
@@ -111,8 +115,10 @@ export async function runBackend(options: BackendRunOptions): Promise<BackendRun
         result.startupKills++;
         continue;
       }
+      const t0 = performance.now();
       const up = await start();
       if (!up) break;
+      const t1 = performance.now();
       const { server, url } = up;
       if (!cluster) {
         cluster = new Cluster(url);
@@ -127,9 +133,12 @@ export async function runBackend(options: BackendRunOptions): Promise<BackendRun
         baseline = checked.store;
         cluster.journal.clearCommits();
         if (checked.lost.length + checked.corrupt.length > 0) {
-          log(`[${options.backend}] round ${round}: ${[...checked.lost, ...checked.corrupt].join('; ')}`);
+          log(
+            `[${options.backend}] round ${round}: ${[...checked.lost, ...checked.corrupt].join('; ')}`,
+          );
         }
       }
+      const t2 = performance.now();
       if (last) {
         await server.kill();
         break;
@@ -141,13 +150,20 @@ export async function runBackend(options: BackendRunOptions): Promise<BackendRun
       await server.kill();
       result.kills++;
       const stats = await load;
+      if (process.env.CRASHTEST_TIMING) {
+        const t3 = performance.now();
+        log(
+          `timing: start ${Math.round(t1 - t0)} check ${Math.round(t2 - t1)} load+drain ${Math.round(t3 - t2)}`,
+        );
+      }
       result.operations += stats.ops;
       result.unexpected.push(...stats.unexpected.map((s) => `round ${round}: ${s}`));
-      if (round % 10 === 0 || stats.unexpected.length > 0) {
+      if (result.kills % 10 === 0 || stats.unexpected.length > 0) {
         log(
-          `[${options.backend}] kill ${result.kills}/${options.kills}: ${stats.ops} ops, ` +
-            `${stats.refused} refused, ${stats.unexpected.length} unexpected` +
-            (stats.unexpected.length > 0 ? ` (${stats.unexpected[0]})` : ''),
+          `[${options.backend}] kill ${result.kills}/${options.kills}: ${result.operations} ops, ` +
+            `${result.ackedChecked} acknowledged checked, lost ${result.lost.length}, ` +
+            `corrupt ${result.corrupt.length}, ${Math.round((performance.now() - started) / 1000)} s` +
+            (stats.unexpected.length > 0 ? ` (unexpected: ${stats.unexpected[0]})` : ''),
         );
       }
     }

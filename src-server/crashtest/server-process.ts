@@ -10,35 +10,39 @@ import { SERVER_ENV } from '../config.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
 const START_TIMEOUT_MS = 60_000;
-/** The bundled entry (in the repo, so its packages resolve; `.cache/` is git-ignored). */
-const BUNDLE = path.join(REPO, '.cache', 'crashtest', 'serve-entry.mjs');
-
-let bundled: Promise<string> | undefined;
+const bundles = new Map<string, Promise<string>>();
 
 /**
- * Bundles serve-entry.ts once per test process (esbuild, packages left external): starting
- * through tsx costs seconds of compiling per start on a loaded machine, and the crash test
- * starts the server hundreds of times.
+ * Bundles a child entry (`serve-entry.ts`, `client-writer.ts`) once per test process (esbuild,
+ * native and wasm packages left external): starting through tsx costs seconds of compiling
+ * per start on a loaded machine, and the crash test starts children hundreds of times. The
+ * bundle goes to `.cache/crashtest/` in the repository (git-ignored), where its external
+ * packages resolve.
  */
-export function prepareServeEntry(): Promise<string> {
-  bundled ??= (async () => {
-    const { build } = await import('esbuild');
-    await build({
-      entryPoints: [path.join(HERE, 'serve-entry.ts')],
-      outfile: BUNDLE,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['better-sqlite3', 'pg', 'pg-native', 'libsodium-wrappers-sumo'],
-      logLevel: 'error',
-      // CommonJS packages inside an ESM bundle need a require.
-      banner: {
-        js: "import { createRequire as __crashRequire } from 'node:module'; const require = __crashRequire(import.meta.url);",
-      },
-    });
-    return BUNDLE;
-  })();
+export function prepareEntry(name: 'serve-entry' | 'client-writer'): Promise<string> {
+  let bundled = bundles.get(name);
+  if (!bundled) {
+    bundled = (async () => {
+      const outfile = path.join(REPO, '.cache', 'crashtest', `${name}.mjs`);
+      const { build } = await import('esbuild');
+      await build({
+        entryPoints: [path.join(HERE, `${name}.ts`)],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        external: ['better-sqlite3', 'pg', 'pg-native', 'libsodium-wrappers-sumo'],
+        logLevel: 'error',
+        // CommonJS packages inside an ESM bundle need a require.
+        banner: {
+          js: "import { createRequire as __crashRequire } from 'node:module'; const require = __crashRequire(import.meta.url);",
+        },
+      });
+      return outfile;
+    })();
+    bundles.set(name, bundled);
+  }
   return bundled;
 }
 
@@ -54,7 +58,7 @@ export interface CrashServer {
   kill(): Promise<void>;
 }
 
-/** Starts the server child; call `prepareServeEntry()` first and pass its result. */
+/** Starts the server child; call `prepareEntry('serve-entry')` first and pass its result. */
 export function spawnCrashServer(
   entry: string,
   dataDir: string,
@@ -74,14 +78,12 @@ export function spawnCrashServer(
     if (stderr.length < 20_000) stderr += text;
   });
   let done = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-    (resolve) => {
-      child.once('exit', (code, signal) => {
-        done = true;
-        resolve({ code, signal });
-      });
-    },
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
+  });
   const killOnExit = () => {
     if (!done) child.kill('SIGKILL');
   };
