@@ -18,6 +18,7 @@ import {
 } from '../../src-main/core/session/keyfile-crypto.js';
 import { OfflineCache, deriveCacheKey } from '../../src-main/core/vault/offline-cache.js';
 import { Profile } from '../../src-shared/sdk/profile/profile.js';
+import { exitWithParent } from './orphan-guard.js';
 import { CRASH_KEYFILE_PARAMS } from './params.js';
 import {
   CLIENT_OWNER,
@@ -31,6 +32,7 @@ if (!dir || k === undefined || c === undefined || p === undefined) {
   process.stderr.write('usage: client-writer <dir> <keyfile n> <cache n> <profile n>\n');
   process.exit(64);
 }
+exitWithParent();
 await cryptoReady();
 const profile = new Profile(path.join(dir, 'profile'));
 const cache = new OfflineCache(path.join(dir, 'cache'));

@@ -10,6 +10,7 @@ import { buildServer } from '../app.js';
 import { createLogger } from '../logger.js';
 import { openStorage } from '../storage/open.js';
 import { testConfig } from '../test/harness.js';
+import { exitWithParent } from './orphan-guard.js';
 import { CRASH_PASSWORD_ACCESS_PARAMS } from './params.js';
 
 const [dataDir, postgresUrl] = process.argv.slice(2);
@@ -19,6 +20,7 @@ if (!dataDir) {
 }
 const port = Number(process.env.CRASHTEST_PORT ?? '0');
 
+exitWithParent();
 await cryptoReady();
 const storage = await openStorage({ dataDir, postgresUrl: postgresUrl || undefined });
 const app = buildServer({

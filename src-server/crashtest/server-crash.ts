@@ -23,7 +23,7 @@ export interface BackendRunOptions {
   postgresUrl?: string;
   /** Start no new round after this time (ms since the epoch). */
   deadline?: number;
-  /** Longest time of load before the kill (default 2500 ms). */
+  /** Longest time of load before the kill (default 6000 ms; at least 300 ms). */
   maxLoadMs?: number;
   log?: (line: string) => void;
 }
@@ -63,7 +63,7 @@ export async function runBackend(options: BackendRunOptions): Promise<BackendRun
   const started = performance.now();
   const log = options.log ?? (() => undefined);
   const rng = new Rng(options.seed);
-  const maxLoadMs = options.maxLoadMs ?? 2500;
+  const maxLoadMs = options.maxLoadMs ?? 6000;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `backbone-crash-${options.backend}-`));
   const result: BackendRunResult = {
     backend: options.backend,
@@ -145,7 +145,7 @@ export async function runBackend(options: BackendRunOptions): Promise<BackendRun
       }
       let stopped = false;
       const load = cluster.load(rng, () => stopped);
-      await sleep(rng.int(0, maxLoadMs));
+      await sleep(rng.int(300, Math.max(300, maxLoadMs)));
       stopped = true;
       await server.kill();
       result.kills++;
