@@ -13,7 +13,7 @@ import { MemoryClientStore } from '../../src-shared/sdk/store.js';
 import { checkAfterRestart, readStore, type StoreState } from './check.js';
 import { Cluster, describe } from './cluster.js';
 import { Rng } from './rng.js';
-import { prepareEntry, spawnCrashServer, type CrashServer } from './server-process.js';
+import { SERVE_ENTRY, prepareEntry, spawnCrashServer, type CrashServer } from './server-process.js';
 
 export interface BackendRunOptions {
   backend: 'sqlite' | 'postgres';
@@ -79,7 +79,7 @@ export async function runBackend(options: BackendRunOptions): Promise<BackendRun
   };
   // A fixed port: the long-lived clients keep their server pins (and the URL) across restarts.
   const port = await freePort();
-  const entry = await prepareEntry('serve-entry');
+  const entry = await prepareEntry(SERVE_ENTRY);
   const start = async (): Promise<{ server: CrashServer; url: string } | undefined> => {
     for (let attempt = 1; ; attempt++) {
       const server = spawnCrashServer(entry, dataDir, port, options.postgresUrl);

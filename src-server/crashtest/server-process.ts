@@ -10,6 +10,9 @@ import { SERVER_ENV } from '../config.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
 const START_TIMEOUT_MS = 60_000;
+/** The server child's entry. */
+export const SERVE_ENTRY = path.join(HERE, 'serve-entry.ts');
+
 const bundles = new Map<string, Promise<string>>();
 
 /**
@@ -19,14 +22,15 @@ const bundles = new Map<string, Promise<string>>();
  * bundle goes to `.cache/crashtest/` in the repository (git-ignored), where its external
  * packages resolve.
  */
-export function prepareEntry(name: 'serve-entry' | 'client-writer'): Promise<string> {
+export function prepareEntry(entryFile: string): Promise<string> {
+  const name = path.basename(entryFile, '.ts');
   let bundled = bundles.get(name);
   if (!bundled) {
     bundled = (async () => {
       const outfile = path.join(REPO, '.cache', 'crashtest', `${name}.mjs`);
       const { build } = await import('esbuild');
       await build({
-        entryPoints: [path.join(HERE, `${name}.ts`)],
+        entryPoints: [entryFile],
         outfile,
         bundle: true,
         platform: 'node',
@@ -58,7 +62,7 @@ export interface CrashServer {
   kill(): Promise<void>;
 }
 
-/** Starts the server child; call `prepareEntry('serve-entry')` first and pass its result. */
+/** Starts the server child; call `prepareEntry(SERVE_ENTRY)` first and pass its result. */
 export function spawnCrashServer(
   entry: string,
   dataDir: string,

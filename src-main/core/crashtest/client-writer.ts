@@ -11,15 +11,12 @@
  * knows the file holds version n or, if killed mid-write, n + 1.
  */
 import path from 'node:path';
-import { cryptoReady, randomBytes, toBase64Url, utf8 } from '../../src-shared/crypto/index.js';
-import {
-  unlockKeyfileOffThread,
-  wrapKeyfileOffThread,
-} from '../../src-main/core/session/keyfile-crypto.js';
-import { OfflineCache, deriveCacheKey } from '../../src-main/core/vault/offline-cache.js';
-import { Profile } from '../../src-shared/sdk/profile/profile.js';
-import { exitWithParent } from './orphan-guard.js';
-import { CRASH_KEYFILE_PARAMS } from './params.js';
+import { cryptoReady, randomBytes, toBase64Url, utf8 } from '../../../src-shared/crypto/index.js';
+import { unlockKeyfileOffThread, wrapKeyfileOffThread } from '../session/keyfile-crypto.js';
+import { OfflineCache, deriveCacheKey } from '../vault/offline-cache.js';
+import { Profile } from '../../../src-shared/sdk/profile/profile.js';
+import { exitWithParent } from '../../../src-server/crashtest/orphan-guard.js';
+import { CRASH_KEYFILE_PARAMS } from '../../../src-server/crashtest/params.js';
 import {
   CLIENT_OWNER,
   cachePlaintext,

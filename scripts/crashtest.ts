@@ -5,10 +5,10 @@
  * `--max-minutes` stops each part after that long (the figures say how many kills ran).
  * Exits 1 if an acknowledged change was lost, a state was corrupt or a restart failed.
  */
-import { cryptoReady } from '../../src-shared/crypto/index.js';
-import { startTestPostgres, type TestPostgres } from '../test/postgres-cluster.js';
-import { runClientFiles } from './client-files.js';
-import { runBackend, type BackendRunResult } from './server-crash.js';
+import { cryptoReady } from '../src-shared/crypto/index.js';
+import { startTestPostgres, type TestPostgres } from '../src-server/test/postgres-cluster.js';
+import { runClientFiles } from '../src-main/core/crashtest/client-files.js';
+import { runBackend, type BackendRunResult } from '../src-server/crashtest/server-crash.js';
 
 interface Args {
   kills: number;

@@ -1,6 +1,6 @@
 /** What the client-file writer writes at step n, so the parent can tell versions apart. */
-import { fromUtf8, toBase64Url, utf8 } from '../../src-shared/crypto/index.js';
-import type { CacheOwner } from '../../src-main/core/vault/offline-cache.js';
+import { fromUtf8, toBase64Url, utf8 } from '../../../src-shared/crypto/index.js';
+import type { CacheOwner } from '../vault/offline-cache.js';
 
 export const CLIENT_OWNER: CacheOwner = {
   identity: 'bb1crashtest',

@@ -9,15 +9,16 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   createKeyfile,
   randomBytes,
   toBase64Url,
   unlockKeyfile,
   type KdfKey,
-} from '../../src-shared/crypto/index.js';
-import { OfflineCache, deriveCacheKey } from '../../src-main/core/vault/offline-cache.js';
-import { Profile } from '../../src-shared/sdk/profile/profile.js';
+} from '../../../src-shared/crypto/index.js';
+import { OfflineCache, deriveCacheKey } from '../vault/offline-cache.js';
+import { Profile } from '../../../src-shared/sdk/profile/profile.js';
 import {
   CLIENT_OWNER,
   cachePlaintext,
@@ -25,10 +26,10 @@ import {
   keyfilePassword,
   profileWorkspace,
 } from './client-files-format.js';
-import { describe } from './cluster.js';
-import { CRASH_KEYFILE_PARAMS } from './params.js';
-import { Rng } from './rng.js';
-import { prepareEntry } from './server-process.js';
+import { describe } from '../../../src-server/crashtest/cluster.js';
+import { CRASH_KEYFILE_PARAMS } from '../../../src-server/crashtest/params.js';
+import { Rng } from '../../../src-server/crashtest/rng.js';
+import { prepareEntry } from '../../../src-server/crashtest/server-process.js';
 
 export interface ClientRunResult {
   kills: number;
@@ -120,7 +121,7 @@ export async function runClientFiles(options: {
     seconds: 0,
   };
   try {
-    const entry = await prepareEntry('client-writer');
+    const entry = await prepareEntry(fileURLToPath(new URL('./client-writer.ts', import.meta.url)));
     const profile = new Profile(path.join(dir, 'profile'));
     const cache = new OfflineCache(path.join(dir, 'cache'));
     const { keyfile, unlocked } = createKeyfile(keyfilePassword(0), {
@@ -140,6 +141,7 @@ export async function runClientFiles(options: {
       signPublicKey: 'AA',
     });
     const counters: Record<Kind, number> = { keyfile: 0, cache: 0, profile: 0 };
+    let pinReported = 0;
 
     for (let round = 1; round <= options.kills; round++) {
       if (options.deadline !== undefined && Date.now() > options.deadline) break;
@@ -194,8 +196,10 @@ export async function runClientFiles(options: {
           bad(`profile at step ${data.workspace}`);
         else counters.profile = n;
         // every pin whose write was reported is there (the file parses, or read throws)
-        const pin = await profile.store().getServerPin(`https://server-${known.profile}.example`);
-        if (!pin) bad(`pins: the pin of step ${known.profile} is missing`);
+        // (profile.json is written before pins.json: only a reported step has both)
+        if (last.profile !== undefined) pinReported = last.profile;
+        const pin = await profile.store().getServerPin(`https://server-${pinReported}.example`);
+        if (!pin) bad(`pins: the pin of step ${pinReported} is missing`);
       } catch (error) {
         bad(`profile: ${describe(error)}`);
       }
