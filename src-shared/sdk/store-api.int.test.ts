@@ -240,6 +240,54 @@ describe('entries and namespaces through the server', () => {
     expect(opensWith(y, t.workspace, cached)).toBe(false);
   });
 
+  it('a removal whose store cleanup never ran (a crash) is finished by the next store operation', async () => {
+    // The crash test found it: the server was killed between the removal (acknowledged) and
+    // the re-tokenizing commit, and afterwards the store looked empty under the new naming key.
+    const keys = { alice: newKey(), carol: newKey() };
+    let dropCommits = false;
+    const fetchSometimes = (input: string, init?: RequestInit) =>
+      dropCommits && input.endsWith('/store/commit')
+        ? Promise.reject(new TypeError('fetch failed'))
+        : fetch(input, init);
+    const alice = new BackboneClient({
+      server: server.url,
+      username: 'alice',
+      privateKey: keys.alice,
+      http: { fetch: fetchSometimes },
+    });
+    const ws = await alice.workspace.create('Interrupted removal');
+    await alice.namespace.create('team');
+    await alice.entry.set('team/x', 'x-1');
+    const carol = new BackboneClient({
+      server: server.url,
+      workspace: ws.id,
+      username: 'carol',
+      privateKey: keys.carol,
+    });
+    await alice.user.import((await carol.user.generate()).invitation, ['STORE_USE']);
+    dropCommits = true;
+    expect(await codeOf(alice.user.delete('carol'))).toBe('SERVER_UNREACHABLE');
+    dropCommits = false;
+    expect((await alice.user.list()).map((m) => m.name)).toEqual(['alice']);
+
+    // a fresh client of alice (the crashed one is gone) sees everything and can write
+    const again = new BackboneClient({
+      server: server.url,
+      workspace: ws.id,
+      username: 'alice',
+      privateKey: keys.alice,
+    });
+    expect(await again.entry.get('team/x')).toBe('x-1');
+    const { listing } = await again.vault.snapshot();
+    expect(listing.refused).toBe(0);
+    expect(listing.entries.map((e) => e.path)).toEqual(['team/x']);
+    await again.entry.set('team/x', 'x-2');
+    const { view } = await again.storeService.records({ all: true });
+    expect(view.allEntries()).toHaveLength(1);
+    expect(view.allNamespaces().every((r) => r.naming === 2)).toBe(true);
+    expect(await again.entry.get('team/x')).toBe('x-2');
+  });
+
   it('isolation: a holder of the parent cannot derive an isolated child key', async () => {
     const t = await team();
     await t.alice.namespace.create('team');

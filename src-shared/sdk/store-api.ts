@@ -111,6 +111,8 @@ export class StoreService {
   readonly #seen = new Map<string, SeenVersions>();
   /** Store revisions of this client's own recent commits, per workspace (newest last). */
   readonly #ownRevisions = new Map<string, number[]>();
+  /** `workspace/naming generation` where re-tokenizing found nothing left for this member. */
+  readonly #retokenized = new Set<string>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -276,19 +278,29 @@ export class StoreService {
 
   /**
    * Runs one operation: context, records (`select` may look at the context), the model step
-   * (`prepare`), the commit — again with fresh records on a server `STORE_CONFLICT`.
+   * (`prepare`), the commit — again with fresh records on a server `STORE_CONFLICT`, and after
+   * finishing an interrupted re-tokenizing (`#finishRetokenizing`).
    */
   async run<T>(
     options: StoreOptions,
     select: (ctx: StoreContext) => StoreEntrySelection,
     prepare: (ctx: StoreContext, records: OpenedRecords) => Prepared<T>,
+    /** Finish an interrupted re-tokenizing first (default; off for the re-tokenizing itself). */
+    finishRetokenizing = true,
   ): Promise<T> {
     const attempts = Math.max(1, options.attempts ?? STORE_ATTEMPTS);
+    let finishing = finishRetokenizing;
     for (let attempt = 1; ; attempt++) {
       const { ctx, done } = await this.context(options.workspaceId);
       let ok = false;
       try {
         const records = await this.records(select(ctx), options.workspaceId);
+        if (finishing && (await this.#finishRetokenizing(ctx, records.view, options.workspaceId))) {
+          finishing = false; // once per operation
+          ok = true;
+          attempt--;
+          continue;
+        }
         const { result, commit } = prepare(ctx, records);
         if (commit) await this.commit(commit, options.workspaceId);
         ok = true;
@@ -300,6 +312,33 @@ export class StoreService {
         await done(ok);
       }
     }
+  }
+
+  /**
+   * Finishes a naming-key rotation whose re-tokenizing never happened (the remover crashed, or
+   * the server went down, between the removal and its store cleanup): while records are still
+   * under an older naming key, every path looks empty under the current one. When a namespace
+   * (always all fetched) is older, re-tokenizes what this member can reach and commits it;
+   * true if it committed (run the operation again on fresh records). Once a generation has
+   * nothing left that this member can move (the rest is its holders'), it is not tried again.
+   */
+  async #finishRetokenizing(
+    ctx: StoreContext,
+    view: StoreView,
+    workspaceId: string | undefined,
+  ): Promise<boolean> {
+    const generation = ctx.membership.namingKey.generation;
+    const key = `${this.#id(workspaceId)}/${generation}`;
+    if (this.#retokenized.has(key)) return false;
+    if (!view.allNamespaces().some((r) => r.naming < generation)) return false;
+    const { view: all } = await this.records({ all: true }, workspaceId);
+    const r = retokenize(ctx, all);
+    if (r.updated.namespaces + r.updated.entries === 0) {
+      this.#retokenized.add(key);
+      return false;
+    }
+    await this.commit({ change: r.change }, workspaceId);
+    return true;
   }
 
   /** Creates the root namespace if the store has none (needs ROOT). */
@@ -731,6 +770,7 @@ export class NamespaceApi {
           commit: count > 0 ? { change: r.change } : null,
         };
       },
+      false,
     );
     const revoked: string[] = [];
     for (let i = 0; i < 1000; i++) {
