@@ -41,6 +41,8 @@ let aliceIdentity: Identity;
 let bobKey: ClientPrivateKey;
 let bobIdentity: Identity;
 let workspaceId: string;
+/** The workspace fingerprint, as an administrator reads it to the victim (confirmed out of band). */
+let fingerprint: string;
 /** The honest log (seq 0..2). */
 let honest: MembershipEntry[];
 
@@ -55,6 +57,7 @@ function victim(store = new MemoryClientStore()): BackboneClient {
     username: 'bob',
     privateKey: bobKey,
     store,
+    expectFingerprint: fingerprint,
   });
 }
 
@@ -109,6 +112,7 @@ beforeAll(async () => {
   alice = new BackboneClient({ server: server.url, username: 'alice', privateKey: aliceKey });
   const ws = await alice.workspace.create('Target');
   workspaceId = ws.id;
+  fingerprint = ws.fingerprint;
   bobKey = newKey();
   bobIdentity = deriveIdentity(rootSecret(Uint8Array.from(bobKey.rootSecret)));
   const bobInvite = await victim().user.generate('bob');
@@ -242,6 +246,7 @@ describe('a malicious server', () => {
       server: proxy.url,
       workspace: workspaceId,
       privateKey: aliceKey,
+      expectFingerprint: fingerprint,
     });
     const before = await admin.workspace.get();
     // meanwhile, alice (directly) adds erin
@@ -282,6 +287,7 @@ describe('a malicious server', () => {
       server: proxy.url,
       workspace: workspaceId,
       privateKey: aliceKey,
+      expectFingerprint: fingerprint,
     });
     const dave = new BackboneClient({ server: server.url, privateKey: newKey() });
     const invitation = (await dave.user.generate('dave')).invitation;

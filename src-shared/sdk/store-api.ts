@@ -169,7 +169,10 @@ export class StoreService {
         wipeNamingKey(namingKey);
         if (!ok) return;
         this.#seen.set(`${server.serverId}/${id}`, seen);
-        await this.ctx.store.setStoreSeen?.(server.serverId, id, seen.toJSON());
+        // Like the pins: nothing is remembered for a workspace not confirmed here.
+        if (await this.workspaces.isConfirmed(id)) {
+          await this.ctx.store.setStoreSeen?.(server.serverId, id, seen.toJSON());
+        }
       },
     };
   }
@@ -223,6 +226,8 @@ export class StoreService {
   /** Sends a change set or rotation bundle. */
   async commit(body: Exclude<Commit, null>, workspaceId?: string): Promise<StoreCommitResponse> {
     const id = this.#id(workspaceId);
+    // Nothing is written to a workspace whose fingerprint was never confirmed here.
+    await this.workspaces.requireConfirmed(id);
     const answer = await this.ctx.authorized((token) =>
       this.ctx.http.request('POST', `/v1/workspaces/${id}/store/commit`, {
         schema: storeCommitResponseSchema,
