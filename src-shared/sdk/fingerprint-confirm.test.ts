@@ -146,48 +146,52 @@ describe('first contact with a workspace', () => {
 });
 
 describe('password sign-in on a new device', () => {
-  it('pins nothing and writes nothing without the confirmed fingerprint; works with it', async () => {
-    const testOnly = { weakKdf: true, passwordAccessRandom: randomBytes };
-    const alice = new BackboneClient({
-      server: server.url,
-      username: 'alice',
-      privateKey: newKey(),
-      testOnly,
-    });
-    const ws = await alice.workspace.create('Password first contact');
-    await alice.namespace.create('team');
-    await alice.entry.set('team/db', 'alice-secret');
-    await alice.passwordAccess.register('a long password');
+  it(
+    'pins nothing and writes nothing without the confirmed fingerprint; works with it',
+    { timeout: 120_000 },
+    async () => {
+      const testOnly = { weakKdf: true, passwordAccessRandom: randomBytes };
+      const alice = new BackboneClient({
+        server: server.url,
+        username: 'alice',
+        privateKey: newKey(),
+        testOnly,
+      });
+      const ws = await alice.workspace.create('Password first contact');
+      await alice.namespace.create('team');
+      await alice.entry.set('team/db', 'alice-secret');
+      await alice.passwordAccess.register('a long password');
 
-    const store = new MemoryClientStore();
-    const machine = await BackboneClient.fromCredentials({
-      server: server.url,
-      workspace: ws.id,
-      username: 'alice',
-      password: 'a long password',
-      store,
-      testOnly,
-    });
-    await machine.authenticate();
-    expect((await machine.user.self()).name).toBe('alice');
-    const serverId = (await machine.server()).serverId;
-    expect(await store.getWorkspacePin(serverId, ws.id)).toBeUndefined();
-    expectFingerprintRequired(await errorOf(machine.entry.set('team/x', 'y')));
-    expect(await store.getWorkspacePin(serverId, ws.id)).toBeUndefined();
+      const store = new MemoryClientStore();
+      const machine = await BackboneClient.fromCredentials({
+        server: server.url,
+        workspace: ws.id,
+        username: 'alice',
+        password: 'a long password',
+        store,
+        testOnly,
+      });
+      await machine.authenticate();
+      expect((await machine.user.self()).name).toBe('alice');
+      const serverId = (await machine.server()).serverId;
+      expect(await store.getWorkspacePin(serverId, ws.id)).toBeUndefined();
+      expectFingerprintRequired(await errorOf(machine.entry.set('team/x', 'y')));
+      expect(await store.getWorkspacePin(serverId, ws.id)).toBeUndefined();
 
-    const confirmedStore = new MemoryClientStore();
-    const confirmed = await BackboneClient.fromCredentials({
-      server: server.url,
-      workspace: ws.id,
-      username: 'alice',
-      password: 'a long password',
-      store: confirmedStore,
-      expectFingerprint: ws.fingerprint,
-      testOnly,
-    });
-    await confirmed.entry.set('team/x', 'y');
-    expect((await confirmedStore.getWorkspacePin(serverId, ws.id))?.genesisHash).toBe(
-      ws.genesisHash,
-    );
-  });
+      const confirmedStore = new MemoryClientStore();
+      const confirmed = await BackboneClient.fromCredentials({
+        server: server.url,
+        workspace: ws.id,
+        username: 'alice',
+        password: 'a long password',
+        store: confirmedStore,
+        expectFingerprint: ws.fingerprint,
+        testOnly,
+      });
+      await confirmed.entry.set('team/x', 'y');
+      expect((await confirmedStore.getWorkspacePin(serverId, ws.id))?.genesisHash).toBe(
+        ws.genesisHash,
+      );
+    },
+  );
 });

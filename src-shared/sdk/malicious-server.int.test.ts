@@ -19,11 +19,15 @@ import {
   type Identity,
 } from '../crypto/index.js';
 import { isBackboneError } from '../errors.js';
+import { parseInvitation } from '../workspace/invitation.js';
 import {
   createEntry,
+  createGenesis,
+  createUserAdd,
   entryHash,
   entrySigningBytes,
   verifyLog,
+  workspaceFingerprint,
   type MembershipEntry,
 } from '../workspace/membership-log.js';
 import { BackboneClient } from './client.js';
@@ -45,6 +49,8 @@ let workspaceId: string;
 let fingerprint: string;
 /** The honest log (seq 0..2). */
 let honest: MembershipEntry[];
+/** bob's invitation (public: the server saw it, and may copy its signature). */
+let bobInvitation: string;
 
 function newKey(): ClientPrivateKey {
   return { rootSecret: randomBytes(32), deviceSignKeyPair: generateSignKeyPair() };
@@ -116,6 +122,7 @@ beforeAll(async () => {
   bobKey = newKey();
   bobIdentity = deriveIdentity(rootSecret(Uint8Array.from(bobKey.rootSecret)));
   const bobInvite = await victim().user.generate('bob');
+  bobInvitation = bobInvite.invitation;
   await alice.user.import(bobInvite.invitation, ['STORE_USE']);
   const carol = new BackboneClient({ server: server.url, privateKey: newKey() });
   await alice.user.import((await carol.user.generate('carol')).invitation, ['STORE_USE']);
@@ -239,6 +246,87 @@ describe('a malicious server', () => {
     const client = victim(store);
     expect((await refusal(client.user.self())).code).toBe('MEMBERSHIP_FORBIDDEN');
     expect(await pinnedSeq(store, client)).toBeUndefined();
+  });
+
+  it('cannot declare a log head later than the entries it sent (entries withheld)', async () => {
+    // Attack class: metadata tampering (ETH Zurich 2026 study) — the head is the server's
+    // metadata about the log; it claims seq 2 but sends only up to seq 1 (hiding an entry).
+    const withholding = (sent: MembershipEntry[]) => {
+      proxy.rewrite = (request, status, body) => {
+        if (!isLog(request, status)) return undefined;
+        const from = Number(request.query.get('from') ?? '0');
+        return {
+          ...(body as object),
+          entries: sent.filter((e) => e.seq >= from),
+          head: { seq: 2, hash: entryHash(honest[2]!) },
+          next: null,
+        };
+      };
+    };
+    withholding(honest.slice(0, 2));
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    const error = await refusal(client.workspace.get());
+    expect(error.code).toBe('SERVER_INVALID_RESPONSE');
+    expect(error.message).toMatch(/later than the entries/);
+    expect(await pinnedSeq(store, client)).toBeUndefined();
+    // the same on an incremental fetch: verified up to seq 1, then nothing new but head 2
+    serveLog(honest.slice(0, 2));
+    expect((await client.workspace.get()).head.seq).toBe(1);
+    withholding(honest.slice(0, 2));
+    expect((await refusal(client.workspace.get())).code).toBe('SERVER_INVALID_RESPONSE');
+    expect(await pinnedSeq(store, client)).toBe(1);
+  });
+
+  it('cannot pass off a look-alike workspace to a member who confirmed the real fingerprint', async () => {
+    // Attack class: metadata tampering (ETH Zurich 2026 study), applied to membership: the
+    // server keeps the workspace id and bob's copied invitation signature but swaps the genesis
+    // (its own ROOT key), so what bob writes would be readable by the server's key.
+    const mallory = deriveIdentity(rootSecret(randomBytes(32)));
+    const genesis = createGenesis({
+      displayName: 'Target',
+      workspaceId,
+      creator: {
+        name: 'alice',
+        signKeyPair: mallory.signKeyPair,
+        boxPublicKey: mallory.boxKeyPair.publicKey,
+      },
+    });
+    const add = createUserAdd(genesis.state, {
+      invitation: parseInvitation(bobInvitation),
+      permissions: ['STORE_USE'],
+      namingKey: genesis.namingKey,
+      author: { name: 'alice', signKeyPair: mallory.signKeyPair },
+    });
+    const lookAlike = [genesis.entry, add];
+    // The log is valid by every rule the server (and the model) checks: it would accept it.
+    const state = verifyLog(lookAlike);
+    expect(state.workspaceId).toBe(workspaceId);
+    expect([...state.members.keys()]).toEqual(['alice', 'bob']);
+    expect(workspaceFingerprint(state.genesisHash)).not.toBe(fingerprint);
+    serveLog(lookAlike);
+    // bob confirmed the real fingerprint: refused by the client, nothing pinned
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    expect((await refusal(client.workspace.get())).code).toBe('MEMBERSHIP_FORK');
+    expect(await pinnedSeq(store, client)).toBeUndefined();
+    // without a confirmed fingerprint it can be looked at, but nothing is written or pinned
+    const unconfirmedStore = new MemoryClientStore();
+    const unconfirmed = new BackboneClient({
+      server: proxy.url,
+      workspace: workspaceId,
+      username: 'bob',
+      privateKey: bobKey,
+      store: unconfirmedStore,
+    });
+    expect((await unconfirmed.workspace.get()).confirmed).toBe(false);
+    const commits = () =>
+      proxy.seen.filter((r) => r.method === 'POST' && r.pathname.endsWith('/store/commit')).length;
+    const before = commits();
+    const refused = await unconfirmed.entry.set('notes/x', 'secret').catch((e: unknown) => e);
+    expect(isBackboneError(refused, 'MEMBERSHIP_FINGERPRINT_REQUIRED')).toBe(true);
+    expect(commits()).toBe(before);
+    expect(await pinnedSeq(unconfirmedStore, unconfirmed)).toBeUndefined();
   });
 
   it('a stale (frozen) answer only delays an append: the conflict is retried on fresh data', async () => {

@@ -280,6 +280,7 @@ export class StoreService {
 
   /** Creates the root namespace if the store has none (needs ROOT). */
   async ensureRoot(options: StoreOptions = {}): Promise<void> {
+    await this.workspaces.requireConfirmed(options.workspaceId ?? this.ctx.workspaceId);
     await this.run(
       options,
       () => ({ none: true }),
@@ -303,6 +304,8 @@ export class StoreService {
     prepare: (ctx: StoreContext, records: OpenedRecords) => Prepared<T>,
     createRoot: () => Promise<void> = () => this.ensureRoot(options),
   ): Promise<T> {
+    // Writes only: refused up front (before any model step) until the fingerprint is confirmed.
+    await this.workspaces.requireConfirmed(options.workspaceId ?? this.ctx.workspaceId);
     for (let round = 0; ; round++) {
       try {
         return await this.run(options, select, (ctx, records) => {

@@ -319,6 +319,9 @@ export class WorkspaceApi {
   /** Refuses (`MEMBERSHIP_FINGERPRINT_REQUIRED`) unless the workspace is pinned here. */
   async requireConfirmed(workspaceId?: string): Promise<void> {
     const id = this.#requireId(workspaceId);
+    if (await this.isConfirmed(id)) return;
+    // The client's own expectFingerprint confirms (and pins) on first contact.
+    if (this.ctx.expectFingerprint !== undefined) await this.state({ workspaceId: id });
     if (!(await this.isConfirmed(id))) throw fingerprintRequired(id);
   }
 
@@ -547,10 +550,19 @@ export class WorkspaceApi {
     return state;
   }
 
-  /** The head the server describes must agree with the verified chain where they overlap. */
+  /**
+   * The head the server declares (with its last page) must be the head of the verified chain:
+   * older contradicts the entries, later means it withheld entries (e.g. a removal), a different
+   * hash at the same seq is a fork.
+   */
   #checkHead(state: MembershipState, head: LogHead): void {
     if (head.seq < state.head.seq) {
       throw invalid('The server described a log head older than the entries it sent.');
+    }
+    if (head.seq > state.head.seq) {
+      throw invalid(
+        `The server declared a log head (entry ${head.seq}) later than the entries it sent (up to ${state.head.seq}): it withheld entries.`,
+      );
     }
     if (head.seq === state.head.seq && head.hash !== state.head.hash) {
       throw fork('The server described a different log head than the entries it sent (a fork).');
