@@ -43,72 +43,87 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 20_000): Pro
 }
 
 describe('first contact in the app', () => {
-  it('a join without a fingerprint ends at the workspace step; opening it needs the compared fingerprint', async () => {
-    const alice = await newCore();
-    await onboardTestCore(alice, {
-      displayName: 'Alice',
-      server: { mode: 'remote', url: server.url },
-      workspace: { displayName: 'First contact', workspaceId: 'first-contact', username: 'alice' },
-    });
-    const fingerprint = (await alice.call('session.state', {})).setup.workspace!.fingerprint;
-    const bob = await newCore();
-    await onboardTestCore(bob, { displayName: 'Bob', server: { mode: 'remote', url: server.url } });
-    const waiting = await bob.call('onboarding.startJoin', { username: 'bob' });
-    await alice.call('members.import', {
-      payload: waiting.setup.join!.invitation,
-      permissions: ['STORE_USE'],
-      fingerprintConfirmed: true,
-    });
-    // the join ends by itself, but the workspace is not this device's yet
-    const ended = await waitFor(async () => {
-      const state = await bob.call('session.state', {});
-      return state.setup.join === null ? state : undefined;
-    });
-    expect(ended.setup.workspace).toBeNull();
-    const existing = await bob.call('onboarding.existingWorkspaces', {});
-    expect(existing.workspaces).toMatchObject([{ id: 'first-contact', fingerprint }]);
-    // opening it without the compared fingerprint is refused
-    expect(await bob.failure('onboarding.openWorkspace', { workspaceId: 'first-contact' })).toBe(
-      'MEMBERSHIP_FINGERPRINT_REQUIRED',
-    );
-    expect((await bob.call('session.state', {})).setup.workspace).toBeNull();
-    // with it: as before
-    const opened = await bob.call('onboarding.openWorkspace', {
-      workspaceId: 'first-contact',
-      expectFingerprint: fingerprint,
-    });
-    expect(opened.setup.workspace).toMatchObject({ id: 'first-contact', username: 'bob' });
-  });
+  it(
+    'a join without a fingerprint ends at the workspace step; opening it needs the compared fingerprint',
+    { timeout: 120_000 },
+    async () => {
+      const alice = await newCore();
+      await onboardTestCore(alice, {
+        displayName: 'Alice',
+        server: { mode: 'remote', url: server.url },
+        workspace: {
+          displayName: 'First contact',
+          workspaceId: 'first-contact',
+          username: 'alice',
+        },
+      });
+      const fingerprint = (await alice.call('session.state', {})).setup.workspace!.fingerprint;
+      const bob = await newCore();
+      await onboardTestCore(bob, {
+        displayName: 'Bob',
+        server: { mode: 'remote', url: server.url },
+      });
+      const waiting = await bob.call('onboarding.startJoin', { username: 'bob' });
+      await alice.call('members.import', {
+        payload: waiting.setup.join!.invitation,
+        permissions: ['STORE_USE'],
+        fingerprintConfirmed: true,
+      });
+      // the join ends by itself, but the workspace is not this device's yet
+      const ended = await waitFor(async () => {
+        const state = await bob.call('session.state', {});
+        return state.setup.join === null ? state : undefined;
+      });
+      expect(ended.setup.workspace).toBeNull();
+      const existing = await bob.call('onboarding.existingWorkspaces', {});
+      expect(existing.workspaces).toMatchObject([{ id: 'first-contact', fingerprint }]);
+      // opening it without the compared fingerprint is refused
+      expect(await bob.failure('onboarding.openWorkspace', { workspaceId: 'first-contact' })).toBe(
+        'MEMBERSHIP_FINGERPRINT_REQUIRED',
+      );
+      expect((await bob.call('session.state', {})).setup.workspace).toBeNull();
+      // with it: as before
+      const opened = await bob.call('onboarding.openWorkspace', {
+        workspaceId: 'first-contact',
+        expectFingerprint: fingerprint,
+      });
+      expect(opened.setup.workspace).toMatchObject({ id: 'first-contact', username: 'bob' });
+    },
+  );
 
-  it('password sign-in without a fingerprint saves the identity but opens no workspace until confirmed', async () => {
-    const carol = await newCore();
-    await onboardTestCore(carol, {
-      displayName: 'Carol',
-      server: { mode: 'remote', url: server.url },
-    });
-    const created = await carol.call('onboarding.createWorkspace', {
-      displayName: 'Carol first contact',
-      workspaceId: 'carol-first',
-      username: 'carol',
-      password: STRONG_PASSWORD,
-    });
-    const fingerprint = created.setup.workspace!.fingerprint;
-    const laptop = await newCore();
-    const signedIn = await laptop.call('onboarding.signInWithPassword', {
-      serverUrl: server.url,
-      workspaceId: 'carol-first',
-      username: 'carol',
-      password: STRONG_PASSWORD,
-    });
-    expect(signedIn.state).toBe('unlocked');
-    expect(signedIn.setup.workspace).toBeNull();
-    expect(await laptop.failure('onboarding.openWorkspace', { workspaceId: 'carol-first' })).toBe(
-      'MEMBERSHIP_FINGERPRINT_REQUIRED',
-    );
-    const opened = await laptop.call('onboarding.openWorkspace', {
-      workspaceId: 'carol-first',
-      expectFingerprint: fingerprint,
-    });
-    expect(opened.setup.workspace).toMatchObject({ id: 'carol-first', username: 'carol' });
-  });
+  it(
+    'password sign-in without a fingerprint saves the identity but opens no workspace until confirmed',
+    { timeout: 120_000 },
+    async () => {
+      const carol = await newCore();
+      await onboardTestCore(carol, {
+        displayName: 'Carol',
+        server: { mode: 'remote', url: server.url },
+      });
+      const created = await carol.call('onboarding.createWorkspace', {
+        displayName: 'Carol first contact',
+        workspaceId: 'carol-first',
+        username: 'carol',
+        password: STRONG_PASSWORD,
+      });
+      const fingerprint = created.setup.workspace!.fingerprint;
+      const laptop = await newCore();
+      const signedIn = await laptop.call('onboarding.signInWithPassword', {
+        serverUrl: server.url,
+        workspaceId: 'carol-first',
+        username: 'carol',
+        password: STRONG_PASSWORD,
+      });
+      expect(signedIn.state).toBe('unlocked');
+      expect(signedIn.setup.workspace).toBeNull();
+      expect(await laptop.failure('onboarding.openWorkspace', { workspaceId: 'carol-first' })).toBe(
+        'MEMBERSHIP_FINGERPRINT_REQUIRED',
+      );
+      const opened = await laptop.call('onboarding.openWorkspace', {
+        workspaceId: 'carol-first',
+        expectFingerprint: fingerprint,
+      });
+      expect(opened.setup.workspace).toMatchObject({ id: 'carol-first', username: 'carol' });
+    },
+  );
 });
