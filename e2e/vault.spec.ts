@@ -507,6 +507,10 @@ test('first run, join by invitation, lock/unlock, new device, restore — and no
     await page.getByRole('button', { name: 'Connect' }).click();
     await expect(page.getByRole('heading', { name: 'You are already a member of' })).toBeVisible();
     await page.screenshot({ path: `${SHOTS}/workspace-existing.png` });
+    // Opening needs the fingerprint compared first (this device never pinned the workspace).
+    await expect(page.getByRole('button', { name: 'Open' })).toBeDisabled();
+    expect(await fingerprintOf(page, 'Fingerprint of Acme')).toBe(workspaceFingerprint);
+    await page.getByLabel('I compared this fingerprint with an administrator of Acme').check();
     await page.getByRole('button', { name: 'Open' }).click();
     await expect(page.getByRole('navigation', { name: 'Folders' })).toBeVisible();
     await openSection(page, 'Members');

@@ -1,8 +1,10 @@
 /**
  * `backbone authenticate WORKSPACE USERNAME`: log in (challenge + device-signed response),
- * keep the token in the profile, then fetch and verify the workspace's membership log (its
- * fingerprint is pinned on first contact: compare it with an administrator, or pass
- * `--fingerprint`). Makes WORKSPACE and USERNAME the profile's current ones.
+ * keep the token in the profile, then fetch and verify the workspace's membership log. On first
+ * contact the workspace is pinned only with `--fingerprint` (the fingerprint an administrator
+ * read out): without it the fingerprint is shown, nothing is pinned, and every write to the
+ * workspace is refused (`MEMBERSHIP_FINGERPRINT_REQUIRED`) until the user confirms it by running
+ * the command again with `--fingerprint`. Makes WORKSPACE and USERNAME the profile's current ones.
  *
  * With `--password` on a profile without an identity (a brand-new machine): password access
  * gets the keyfile blob from the server, a fresh device key is made for this machine, and the
@@ -35,6 +37,7 @@ async function fromPassword(
   server: string,
   workspace: string,
   username: string,
+  fingerprint: string | undefined,
 ): Promise<void> {
   const password = await ctx.accessPassword(false);
   const weak = weakKdfForTests(ctx.env);
@@ -45,6 +48,7 @@ async function fromPassword(
     password,
     store: ctx.profile.store(),
     http: ctx.httpOptions(),
+    ...(fingerprint !== undefined ? { expectFingerprint: fingerprint } : {}),
     device: { name: `backbone CLI (${process.platform})`, platform: process.platform },
     ...(weak ? { testOnly: { weakKdf: true, passwordAccessRandom: randomBytes } } : {}),
   });
@@ -90,7 +94,7 @@ async function authenticate(
         'NO_IDENTITY',
       );
     }
-    await fromPassword(ctx, server, workspace, username);
+    await fromPassword(ctx, server, workspace, username, flags.fingerprint);
     ctx.reload();
   }
   return ctx.withClient(
@@ -124,15 +128,16 @@ async function authenticate(
           workspace: { id: ws.id, displayName: ws.displayName, fingerprint: ws.fingerprint },
           you: { name: ws.you.name, permissions: ws.you.permissions },
           firstContact,
+          confirmed: ws.confirmed,
         },
         [
           `Logged in as ${ws.you.name} (token valid until ${info.expiresAt}).`,
           ...workspaceText(ws),
         ],
       );
-      if (firstContact && !flags.fingerprint && !ctx.json) {
+      if (!ws.confirmed) {
         ctx.note(
-          'First time this profile sees this workspace: compare the fingerprint above with an administrator.',
+          `First time this profile sees this workspace: it is NOT pinned and nothing will be written to it. Compare the fingerprint with an administrator, then confirm it:\n  backbone authenticate ${ws.id} ${ws.you.name} --fingerprint "${ws.fingerprint}"`,
         );
       }
     },

@@ -120,6 +120,33 @@ describe('App picks the screen from the core’s session state', () => {
   });
 });
 
+describe('WorkspaceScreen: a workspace you already belong to', () => {
+  it('opens only after the user ticks that they compared its fingerprint, and sends that fingerprint', async () => {
+    const ipc = appIpc(sessionState({ setup: { ...sessionState().setup, workspace: null } }));
+    ipc.on('onboarding.existingWorkspaces', () => ({
+      workspaces: [
+        { id: 'acme', displayName: 'Acme', fingerprint: FP, you: { name: 'bob', permissions: [] } },
+      ],
+    }));
+    ipc.on('onboarding.openWorkspace', () => sessionState());
+    render(<App binding={binding(ipc)} />);
+    await screen.findByRole('heading', { name: 'You are already a member of' });
+    const open = screen.getByRole('button', { name: 'Open' });
+    expect((open as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(
+      screen.getByLabelText('I compared this fingerprint with an administrator of Acme'),
+    );
+    expect((open as HTMLButtonElement).disabled).toBe(false);
+    fireEvent.click(open);
+    await waitFor(() =>
+      expect(ipc.calls.find((c) => c.channel === 'onboarding.openWorkspace')?.request).toEqual({
+        workspaceId: 'acme',
+        expectFingerprint: FP,
+      }),
+    );
+  });
+});
+
 describe('EmergencyKitScreen', () => {
   it('shows the words, then asks for three of them back', async () => {
     const ipc = fakeIpc();

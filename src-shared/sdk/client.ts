@@ -11,7 +11,9 @@
  * (`SERVER_KEY_CHANGED` after that), verifies the whole membership log on every fetch with the
  * shared model (`verifyLog` with the pinned genesis hash and head, or `applyEntries` on top of
  * the state it already verified), keeps the highest verified head in its store, and takes member
- * keys and permissions only from the verified log. A fork or rollback is `MEMBERSHIP_FORK` /
+ * keys and permissions only from the verified log. A workspace is pinned on first contact only
+ * with the fingerprint the user confirmed (`expectFingerprint`); until then nothing is written
+ * to it (`MEMBERSHIP_FINGERPRINT_REQUIRED`). A fork or rollback is `MEMBERSHIP_FORK` /
  * `MEMBERSHIP_ROLLBACK` and nothing from that answer is returned.
  */
 import {
@@ -91,6 +93,13 @@ export interface BackboneClientOptions {
   /** This identity's member name in the workspace. */
   username?: string;
   /**
+   * The workspace fingerprint the user compared with an administrator: on first contact the
+   * workspace is pinned only if it matches (`MEMBERSHIP_FORK` otherwise). Without it (and without
+   * a pin in `store`) a workspace can be read but nothing is pinned or written
+   * (`MEMBERSHIP_FINGERPRINT_REQUIRED`). Per call: `workspace.get({ expectFingerprint })`.
+   */
+  expectFingerprint?: string;
+  /**
    * The keyfile (object, JSON text, or where to read it); opened with `passphrase` when keys are
    * first needed.
    */
@@ -150,6 +159,8 @@ export interface ClientContext {
   readonly store: ClientStore;
   readonly workspaceId: string | undefined;
   readonly username: string | undefined;
+  /** The client's `expectFingerprint` option. */
+  readonly expectFingerprint: string | undefined;
   server(): Promise<ServerPin>;
   keys(): Promise<ClientKeys>;
   /** Runs `call` with a token, logging in (again) if needed and possible. */
@@ -221,6 +232,9 @@ export class BackboneClient {
       },
       get username() {
         return current.username;
+      },
+      get expectFingerprint() {
+        return current.expectFingerprint;
       },
       server: () => this.#serverPin(),
       keys: () => this.#unlock(),

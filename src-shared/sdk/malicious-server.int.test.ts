@@ -23,11 +23,15 @@ import {
 } from '../crypto/index.js';
 import { identityAddress } from '../crypto/identity.js';
 import { isBackboneError } from '../errors.js';
+import { parseInvitation } from '../workspace/invitation.js';
 import {
   createEntry,
+  createGenesis,
+  createUserAdd,
   entryHash,
   entrySigningBytes,
   verifyLog,
+  workspaceFingerprint,
   type MembershipEntry,
 } from '../workspace/membership-log.js';
 import { passwordRegister } from '../pake/client.js';
@@ -48,8 +52,12 @@ let aliceIdentity: Identity;
 let bobKey: ClientPrivateKey;
 let bobIdentity: Identity;
 let workspaceId: string;
+/** The workspace fingerprint, as an administrator reads it to the victim (confirmed out of band). */
+let fingerprint: string;
 /** The honest log (seq 0..2). */
 let honest: MembershipEntry[];
+/** bob's invitation (public: the server saw it, and may copy its signature). */
+let bobInvitation: string;
 
 function newKey(): ClientPrivateKey {
   return { rootSecret: randomBytes(32), deviceSignKeyPair: generateSignKeyPair() };
@@ -62,6 +70,7 @@ function victim(store = new MemoryClientStore()): BackboneClient {
     username: 'bob',
     privateKey: bobKey,
     store,
+    expectFingerprint: fingerprint,
   });
 }
 
@@ -118,9 +127,11 @@ beforeAll(async () => {
   alice = new BackboneClient({ server: server.url, username: 'alice', privateKey: aliceKey });
   const ws = await alice.workspace.create('Target');
   workspaceId = ws.id;
+  fingerprint = ws.fingerprint;
   bobKey = newKey();
   bobIdentity = deriveIdentity(rootSecret(Uint8Array.from(bobKey.rootSecret)));
   const bobInvite = await victim().user.generate('bob');
+  bobInvitation = bobInvite.invitation;
   await alice.user.import(bobInvite.invitation, ['STORE_USE']);
   const carol = new BackboneClient({ server: server.url, privateKey: newKey() });
   await alice.user.import((await carol.user.generate('carol')).invitation, ['STORE_USE']);
@@ -246,11 +257,93 @@ describe('a malicious server', () => {
     expect(await pinnedSeq(store, client)).toBeUndefined();
   });
 
+  it('cannot declare a log head later than the entries it sent (entries withheld)', async () => {
+    // Attack class: metadata tampering (ETH Zurich 2026 study) — the head is the server's
+    // metadata about the log; it claims seq 2 but sends only up to seq 1 (hiding an entry).
+    const withholding = (sent: MembershipEntry[]) => {
+      proxy.rewrite = (request, status, body) => {
+        if (!isLog(request, status)) return undefined;
+        const from = Number(request.query.get('from') ?? '0');
+        return {
+          ...(body as object),
+          entries: sent.filter((e) => e.seq >= from),
+          head: { seq: 2, hash: entryHash(honest[2]!) },
+          next: null,
+        };
+      };
+    };
+    withholding(honest.slice(0, 2));
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    const error = await refusal(client.workspace.get());
+    expect(error.code).toBe('SERVER_INVALID_RESPONSE');
+    expect(error.message).toMatch(/later than the entries/);
+    expect(await pinnedSeq(store, client)).toBeUndefined();
+    // the same on an incremental fetch: verified up to seq 1, then nothing new but head 2
+    serveLog(honest.slice(0, 2));
+    expect((await client.workspace.get()).head.seq).toBe(1);
+    withholding(honest.slice(0, 2));
+    expect((await refusal(client.workspace.get())).code).toBe('SERVER_INVALID_RESPONSE');
+    expect(await pinnedSeq(store, client)).toBe(1);
+  });
+
+  it('cannot pass off a look-alike workspace to a member who confirmed the real fingerprint', async () => {
+    // Attack class: metadata tampering (ETH Zurich 2026 study), applied to membership: the
+    // server keeps the workspace id and bob's copied invitation signature but swaps the genesis
+    // (its own ROOT key), so what bob writes would be readable by the server's key.
+    const mallory = deriveIdentity(rootSecret(randomBytes(32)));
+    const genesis = createGenesis({
+      displayName: 'Target',
+      workspaceId,
+      creator: {
+        name: 'alice',
+        signKeyPair: mallory.signKeyPair,
+        boxPublicKey: mallory.boxKeyPair.publicKey,
+      },
+    });
+    const add = createUserAdd(genesis.state, {
+      invitation: parseInvitation(bobInvitation),
+      permissions: ['STORE_USE'],
+      namingKey: genesis.namingKey,
+      author: { name: 'alice', signKeyPair: mallory.signKeyPair },
+    });
+    const lookAlike = [genesis.entry, add];
+    // The log is valid by every rule the server (and the model) checks: it would accept it.
+    const state = verifyLog(lookAlike);
+    expect(state.workspaceId).toBe(workspaceId);
+    expect([...state.members.keys()]).toEqual(['alice', 'bob']);
+    expect(workspaceFingerprint(state.genesisHash)).not.toBe(fingerprint);
+    serveLog(lookAlike);
+    // bob confirmed the real fingerprint: refused by the client, nothing pinned
+    const store = new MemoryClientStore();
+    const client = victim(store);
+    expect((await refusal(client.workspace.get())).code).toBe('MEMBERSHIP_FORK');
+    expect(await pinnedSeq(store, client)).toBeUndefined();
+    // without a confirmed fingerprint it can be looked at, but nothing is written or pinned
+    const unconfirmedStore = new MemoryClientStore();
+    const unconfirmed = new BackboneClient({
+      server: proxy.url,
+      workspace: workspaceId,
+      username: 'bob',
+      privateKey: bobKey,
+      store: unconfirmedStore,
+    });
+    expect((await unconfirmed.workspace.get()).confirmed).toBe(false);
+    const commits = () =>
+      proxy.seen.filter((r) => r.method === 'POST' && r.pathname.endsWith('/store/commit')).length;
+    const before = commits();
+    const refused = await unconfirmed.entry.set('notes/x', 'secret').catch((e: unknown) => e);
+    expect(isBackboneError(refused, 'MEMBERSHIP_FINGERPRINT_REQUIRED')).toBe(true);
+    expect(commits()).toBe(before);
+    expect(await pinnedSeq(unconfirmedStore, unconfirmed)).toBeUndefined();
+  });
+
   it('a stale (frozen) answer only delays an append: the conflict is retried on fresh data', async () => {
     const admin = new BackboneClient({
       server: proxy.url,
       workspace: workspaceId,
       privateKey: aliceKey,
+      expectFingerprint: fingerprint,
     });
     const before = await admin.workspace.get();
     // meanwhile, alice (directly) adds erin
@@ -291,6 +384,7 @@ describe('a malicious server', () => {
       server: proxy.url,
       workspace: workspaceId,
       privateKey: aliceKey,
+      expectFingerprint: fingerprint,
     });
     const dave = new BackboneClient({ server: server.url, privateKey: newKey() });
     const invitation = (await dave.user.generate('dave')).invitation;

@@ -81,6 +81,7 @@ async function team(url = server.url): Promise<Team> {
       workspace: ws.id,
       username: name,
       privateKey: keys[name],
+      expectFingerprint: ws.fingerprint,
     });
     await alice.user.import((await client.user.generate()).invitation, permissions);
     await client.authenticate();

@@ -200,7 +200,9 @@ export class StoreService {
       done: async (ok) => {
         wipeNamingKey(namingKey);
         if (!ok) return;
-        await this.#saveSeen(server.serverId, id, seen);
+        // Like the pins: nothing is remembered on disk for a workspace not confirmed here.
+        if (await this.workspaces.isConfirmed(id)) await this.#saveSeen(server.serverId, id, seen);
+        else this.#seen.set(`${server.serverId}/${id}`, seen);
       },
     };
   }
@@ -254,6 +256,8 @@ export class StoreService {
   /** Sends a change set or rotation bundle. */
   async commit(body: Exclude<Commit, null>, workspaceId?: string): Promise<StoreCommitResponse> {
     const id = this.#id(workspaceId);
+    // Nothing is written to a workspace whose fingerprint was never confirmed here.
+    await this.workspaces.requireConfirmed(id);
     const answer = await this.ctx.authorized((token) =>
       this.ctx.http.request('POST', `/v1/workspaces/${id}/store/commit`, {
         schema: storeCommitResponseSchema,
@@ -343,6 +347,7 @@ export class StoreService {
 
   /** Creates the root namespace if the store has none (needs ROOT). */
   async ensureRoot(options: StoreOptions = {}): Promise<void> {
+    await this.workspaces.requireConfirmed(options.workspaceId ?? this.ctx.workspaceId);
     await this.run(
       options,
       () => ({ none: true }),
@@ -366,6 +371,8 @@ export class StoreService {
     prepare: (ctx: StoreContext, records: OpenedRecords) => Prepared<T>,
     createRoot: () => Promise<void> = () => this.ensureRoot(options),
   ): Promise<T> {
+    // Writes only: refused up front (before any model step) until the fingerprint is confirmed.
+    await this.workspaces.requireConfirmed(options.workspaceId ?? this.ctx.workspaceId);
     for (let round = 0; ; round++) {
       try {
         return await this.run(options, select, (ctx, records) => {

@@ -8,6 +8,13 @@
  * client. The highest verified head goes to the pin store (never lowered). A log that does not
  * extend what was verified is `MEMBERSHIP_FORK`, a shorter one `MEMBERSHIP_ROLLBACK`; any broken
  * rule or signature is the model's `MEMBERSHIP_*` error. Nothing from a refused answer is used.
+ *
+ * First contact (no pin for the workspace yet) pins nothing by itself: the log is verified and
+ * can be read, but it is pinned only with a fingerprint the user confirmed (`expectFingerprint`,
+ * per call or as the client's option), and until then every write — store commits, membership
+ * appends — is refused with `MEMBERSHIP_FINGERPRINT_REQUIRED`. A server could otherwise present a
+ * look-alike workspace (same id, a copied invitation signature, its own genesis) and collect what
+ * the member writes under keys the server controls.
  */
 import { API_VERSION } from '../api/common.js';
 import {
@@ -71,6 +78,11 @@ export interface VerifiedWorkspace {
   /** This identity's membership, if it is a member. */
   you: MemberView | undefined;
   namingKey: { generation: number; rotationPending: boolean };
+  /**
+   * This client's store pins the workspace (its fingerprint was confirmed here, or it was
+   * created here). If false, nothing can be written to it: confirm the fingerprint first.
+   */
+  confirmed: boolean;
 }
 
 /** A workspace as the server lists it (not verified: call `get` for that). */
@@ -88,8 +100,10 @@ export interface GetWorkspaceOptions {
   /** Workspace id (default: the client's). */
   workspaceId?: string;
   /**
-   * The fingerprint (or genesis hash) an administrator told you out of band: on first contact,
-   * a workspace with another fingerprint is refused (`MEMBERSHIP_FORK`).
+   * The fingerprint (or genesis hash) the user confirmed with an administrator out of band
+   * (default: the client's `expectFingerprint` option). On first contact a workspace with another
+   * fingerprint is refused (`MEMBERSHIP_FORK`); with the same one it is pinned. Without it a
+   * never-pinned workspace is verified and readable but pins nothing and cannot be written to.
    */
   expectFingerprint?: string;
 }
@@ -127,6 +141,25 @@ function fork(message: string): BackboneError {
   return new VerificationError(
     'MEMBERSHIP_FORK',
     `${message} This may be an attack: do not use this workspace and tell an administrator.`,
+  );
+}
+
+/** Whether `given` (human fingerprint, with or without spaces, or the genesis hash) names `genesisHash`. */
+export function fingerprintMatches(given: string, genesisHash: string): boolean {
+  const human = workspaceFingerprint(genesisHash);
+  const normalized = given.trim().replace(/\s+/g, ' ');
+  return (
+    normalized === genesisHash ||
+    normalized === human ||
+    normalized.replace(/ /g, '') === human.replace(/ /g, '')
+  );
+}
+
+/** The refusal of a write to a workspace whose fingerprint was never confirmed on this client. */
+export function fingerprintRequired(workspaceId: string): BackboneError {
+  return new BackboneError(
+    'MEMBERSHIP_FINGERPRINT_REQUIRED',
+    `The fingerprint of workspace "${workspaceId}" was not confirmed on this device, so nothing is written to it (a server could present a look-alike). Compare the workspace fingerprint with an administrator, then confirm it: in the CLI "backbone authenticate ${workspaceId} <your name> --fingerprint '<the 60 digits>'", in the SDK the expectFingerprint option, in the app "I compared this fingerprint".`,
   );
 }
 
@@ -204,13 +237,13 @@ export class WorkspaceApi {
     });
     this.#states.set(`${server.serverId}/${id}`, genesis.state);
     this.onCreated?.(id);
-    return this.#view(genesis.state, keys.address);
+    return this.#view(genesis.state, keys.address, true);
   }
 
   /** Fetches and verifies the workspace's membership log; returns what it says. */
   async get(options: GetWorkspaceOptions = {}): Promise<VerifiedWorkspace> {
-    const state = await this.state(options);
-    return this.#view(state, await this.#address());
+    const { state, confirmed } = await this.#verified(options);
+    return this.#view(state, await this.#address(), confirmed);
   }
 
   /** The workspace fingerprint (from the verified log). */
@@ -273,6 +306,28 @@ export class WorkspaceApi {
    * exposed for advanced callers (e.g. to seal something to a member's keys from the log).
    */
   async state(options: GetWorkspaceOptions = {}): Promise<MembershipState> {
+    return (await this.#verified(options)).state;
+  }
+
+  /** True if this client's store pins the workspace (its fingerprint was confirmed here). */
+  async isConfirmed(workspaceId?: string): Promise<boolean> {
+    const id = this.#requireId(workspaceId);
+    const server = await this.ctx.server();
+    return (await this.ctx.store.getWorkspacePin(server.serverId, id)) !== undefined;
+  }
+
+  /** Refuses (`MEMBERSHIP_FINGERPRINT_REQUIRED`) unless the workspace is pinned here. */
+  async requireConfirmed(workspaceId?: string): Promise<void> {
+    const id = this.#requireId(workspaceId);
+    if (await this.isConfirmed(id)) return;
+    // The client's own expectFingerprint confirms (and pins) on first contact.
+    if (this.ctx.expectFingerprint !== undefined) await this.state({ workspaceId: id });
+    if (!(await this.isConfirmed(id))) throw fingerprintRequired(id);
+  }
+
+  async #verified(
+    options: GetWorkspaceOptions,
+  ): Promise<{ state: MembershipState; confirmed: boolean }> {
     const id = this.#requireId(options.workspaceId);
     const server = await this.ctx.server();
     const key = `${server.serverId}/${id}`;
@@ -285,11 +340,23 @@ export class WorkspaceApi {
           (pin.head.seq < cached.head.seq ||
             (pin.head.seq === cached.head.seq && pin.head.hash === cached.head.hash))));
     const state = await this.ctx.authorized((token) =>
-      usable ? this.#extend(id, cached, token) : this.#verifyFull(id, token, pin, options),
+      usable ? this.#extend(id, cached, token) : this.#verifyFull(id, token, pin),
     );
+    // A pinned workspace was verified against its pin; a new one needs the confirmed fingerprint.
+    let confirmed = pin !== undefined;
+    const expected = options.expectFingerprint ?? this.ctx.expectFingerprint;
+    if (!confirmed && expected !== undefined) {
+      if (!fingerprintMatches(expected, state.genesisHash)) {
+        this.#states.delete(key);
+        throw fork(
+          'The server presented a workspace whose fingerprint differs from the one you were given.',
+        );
+      }
+      confirmed = true;
+    }
     this.#states.set(key, state);
-    await this.#pin(server.serverId, id, state);
-    return state;
+    if (confirmed) await this.#pin(server.serverId, id, state);
+    return { state, confirmed };
   }
 
   /**
@@ -306,6 +373,7 @@ export class WorkspaceApi {
     const server = await this.ctx.server();
     for (let attempt = 1; ; attempt++) {
       const state = await this.state({ workspaceId: id });
+      await this.requireConfirmed(id);
       const entries = build(state, keys);
       const next = applyEntries(state, entries);
       try {
@@ -383,7 +451,11 @@ export class WorkspaceApi {
     return this.ctx.identityAddress();
   }
 
-  #view(state: MembershipState, address: string | undefined): VerifiedWorkspace {
+  #view(
+    state: MembershipState,
+    address: string | undefined,
+    confirmed: boolean,
+  ): VerifiedWorkspace {
     const members = [...state.members.values()]
       .map(memberView)
       .sort((a, b) => a.addedAt - b.addedAt || a.name.localeCompare(b.name));
@@ -400,6 +472,7 @@ export class WorkspaceApi {
         generation: state.namingKey.generation,
         rotationPending: state.namingKey.rotationPending,
       },
+      confirmed,
     };
   }
 
@@ -437,7 +510,6 @@ export class WorkspaceApi {
     id: string,
     token: string,
     pin: { genesisHash: string; head: LogHead } | undefined,
-    options: GetWorkspaceOptions,
   ): Promise<MembershipState> {
     const { entries, head } = await this.#readFrom(id, 0, token);
     let state: MembershipState;
@@ -447,19 +519,6 @@ export class WorkspaceApi {
       });
     } catch (error) {
       throw VerificationError.from(error);
-    }
-    if (pin === undefined && options.expectFingerprint !== undefined) {
-      const human = workspaceFingerprint(state.genesisHash);
-      const given = options.expectFingerprint.trim().replace(/\s+/g, ' ');
-      if (
-        given !== state.genesisHash &&
-        given !== human &&
-        given.replace(/ /g, '') !== human.replace(/ /g, '')
-      ) {
-        throw fork(
-          'The server presented a workspace whose fingerprint differs from the one you were given.',
-        );
-      }
     }
     if (state.workspaceId !== id) throw invalid('The server sent the log of another workspace.');
     this.#checkHead(state, head);
@@ -491,10 +550,19 @@ export class WorkspaceApi {
     return state;
   }
 
-  /** The head the server describes must agree with the verified chain where they overlap. */
+  /**
+   * The head the server declares (with its last page) must be the head of the verified chain:
+   * older contradicts the entries, later means it withheld entries (e.g. a removal), a different
+   * hash at the same seq is a fork.
+   */
   #checkHead(state: MembershipState, head: LogHead): void {
     if (head.seq < state.head.seq) {
       throw invalid('The server described a log head older than the entries it sent.');
+    }
+    if (head.seq > state.head.seq) {
+      throw invalid(
+        `The server declared a log head (entry ${head.seq}) later than the entries it sent (up to ${state.head.seq}): it withheld entries.`,
+      );
     }
     if (head.seq === state.head.seq && head.hash !== state.head.hash) {
       throw fork('The server described a different log head than the entries it sent (a fork).');

@@ -2,8 +2,10 @@
  * Joining a workspace: this identity makes an invitation (text + QR code, both public) for the
  * member name it wants, the user hands it to an administrator and reads them the safety number,
  * and the core waits — on the server's push channel, with a poll as a fallback — until the
- * identity appears as a member. Then it verifies the workspace's log (with the fingerprint the
- * administrator gave, if any) and makes it this device's workspace.
+ * identity appears as a member. Then it verifies the workspace's log: with the fingerprint the
+ * administrator gave, it becomes this device's workspace; without one nothing is pinned, the
+ * join ends, and the workspace step lists the workspace to open once the user compared its
+ * fingerprint (a server could otherwise present a look-alike workspace).
  */
 import QRCode from 'qrcode';
 import { BackboneError } from '../../../src-shared/errors.js';
@@ -111,7 +113,14 @@ export class JoinFlow implements UnlockedServices {
             ...(join.expectFingerprint ? { expectFingerprint: join.expectFingerprint } : {}),
           }),
         );
-        await useWorkspace(core, ws);
+        if (ws.confirmed) {
+          await useWorkspace(core, ws);
+          return;
+        }
+        await core.ctx.appState.update((s) => ({ ...s, join: null }));
+        core.session.setJoinView(null);
+        await core.session.restartServices();
+        await core.session.emitChanged();
       });
       return true;
     } catch (error) {

@@ -3,6 +3,8 @@
  * with the server gives back the keyfile blob (the root secret wrapped under the password); the
  * core opens it, makes a NEW device key for this machine (so each device can be revoked on its
  * own), saves a local keyfile under the same password, logs in, and verifies the workspace.
+ * The workspace becomes this device's only with the fingerprint the user confirmed; without it
+ * the user goes on at the workspace step (compare the fingerprint, then open it).
  *
  * The SDK's `BackboneClient.fromCredentials` does the same but keeps the root secret inside the
  * client; the core needs it for its own keyfile (written with Argon2id in a worker), so it runs
@@ -95,7 +97,13 @@ export function signInWithPassword(
         ...(request.expectFingerprint ? { expectFingerprint: request.expectFingerprint } : {}),
       });
     });
-    await useWorkspace(core, ws);
+    // Without a fingerprint the user confirmed, nothing is pinned: the identity is saved and the
+    // workspace step lists the workspace, to be opened once its fingerprint was compared.
+    if (ws.confirmed) {
+      await useWorkspace(core, ws);
+    } else {
+      await session.emitChanged();
+    }
     return session.state();
   });
 }

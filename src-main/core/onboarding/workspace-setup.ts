@@ -16,12 +16,21 @@ async function requireNoWorkspace(core: CoreServices): Promise<void> {
   }
 }
 
-/** Makes `ws` this device's workspace (you must be a member per its verified log). */
+/**
+ * Makes `ws` this device's workspace (you must be a member per its verified log, and its
+ * fingerprint must be confirmed here: pinned by the SDK, see docs/membership.md).
+ */
 export async function useWorkspace(
   core: CoreServices,
   ws: VerifiedWorkspace,
   options: { announce?: boolean } = {},
 ): Promise<void> {
+  if (!ws.confirmed) {
+    throw new BackboneError(
+      'MEMBERSHIP_FINGERPRINT_REQUIRED',
+      `This device has not opened "${ws.displayName}" before. Compare its fingerprint with one of its administrators, tick "I compared this fingerprint", then open it.`,
+    );
+  }
   const you = ws.you;
   if (!you) {
     throw new BackboneError(

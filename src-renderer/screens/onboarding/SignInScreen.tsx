@@ -77,7 +77,12 @@ export function SignInScreen() {
             value={fingerprint}
             onChange={(e) => setFingerprint(e.target.value)}
             inputMode="numeric"
+            aria-describedby="signin-fingerprint-hint"
           />
+          <p className="hint" id="signin-fingerprint-hint">
+            60 digits from an administrator. Without it you compare the fingerprint after signing
+            in, before the workspace is opened.
+          </p>
         </div>
         <ErrorNotice error={error} onDismiss={clearError} />
         <OperationProgress fallbackLabel="Signing in…" />

@@ -1,4 +1,9 @@
-/** First run, step 4: create a workspace, join one, or open one you already belong to. */
+/**
+ * First run, step 4: create a workspace, join one, or open one you already belong to. Opening
+ * one (after a join, a sign-in with the password or a restore) needs the user to compare its
+ * fingerprint with an administrator first: the core pins it only then (a malicious server could
+ * list a look-alike workspace).
+ */
 import { useEffect, useState } from 'react';
 import type { IpcResponse } from '../../../src-shared/ipc/contract.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -29,6 +34,8 @@ export function WorkspaceScreen() {
   const [fingerprint, setFingerprint] = useState('');
   const [passwordAccess, setPasswordAccess] = useState(true);
   const [password, setPassword] = useState('');
+  /** Workspace ids whose fingerprint the user says they compared. */
+  const [compared, setCompared] = useState<ReadonlySet<string>>(new Set());
 
   useEffect(() => {
     let live = true;
@@ -52,6 +59,11 @@ export function WorkspaceScreen() {
       {existing.length > 0 && (
         <section className="panel" aria-labelledby="existing-title">
           <h2 id="existing-title">You are already a member of</h2>
+          <p className="hint">
+            Ask one of its administrators to read you the workspace fingerprint (Members, at the
+            bottom) and compare every digit before you open it. Backbone then checks the workspace
+            against it, so a server cannot show you a look-alike.
+          </p>
           <ul className="plain">
             {existing.map((w) => (
               <li key={w.id} className="row">
@@ -61,12 +73,32 @@ export function WorkspaceScreen() {
                     ({w.id}) as {w.you.name}
                   </span>
                   <Fingerprint value={w.fingerprint} label={`Fingerprint of ${w.displayName}`} />
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      checked={compared.has(w.id)}
+                      onChange={(e) =>
+                        setCompared((before) => {
+                          const next = new Set(before);
+                          if (e.target.checked) next.add(w.id);
+                          else next.delete(w.id);
+                          return next;
+                        })
+                      }
+                    />
+                    I compared this fingerprint with an administrator of {w.displayName}
+                  </label>
                 </span>
                 <button
                   type="button"
                   className="primary"
-                  disabled={busy}
-                  onClick={() => void run('onboarding.openWorkspace', { workspaceId: w.id })}
+                  disabled={busy || !compared.has(w.id)}
+                  onClick={() =>
+                    void run('onboarding.openWorkspace', {
+                      workspaceId: w.id,
+                      expectFingerprint: w.fingerprint,
+                    })
+                  }
                 >
                   Open
                 </button>
@@ -213,7 +245,9 @@ export function WorkspaceScreen() {
               aria-describedby="join-fingerprint-hint"
             />
             <p className="hint" id="join-fingerprint-hint">
-              60 digits. If you enter it, Backbone refuses a workspace with another fingerprint.
+              60 digits. If you enter it, Backbone refuses a workspace with another fingerprint and
+              opens the workspace by itself once you are added; if not, you compare it when you are
+              added, before the workspace is opened.
             </p>
           </div>
           <ErrorNotice error={error} onDismiss={clearError} />

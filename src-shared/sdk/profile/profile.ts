@@ -9,11 +9,13 @@
  *   store-seen.json  the store's rollback memory per workspace, sealed by the SDK
  *                  (sdk/seen-file.ts), changed only under `store-seen.json.lock`, mode 0600
  *
- * The directory is made with mode 0700; every file is written atomically (temp file, fsync,
- * rename). `ProfileStore` is the SDK's `ClientStore` over pins.json and tokens.json; a verified
- * head in pins.json is never lowered, even by a concurrent process.
+ * The directory is made with mode 0700 (an existing one is tightened to 0700, its files to 0600,
+ * when the profile is first used); every file is written atomically (temp file, fsync, rename).
+ * `ProfileStore` is the SDK's `ClientStore` over pins.json and tokens.json; pins are changed by
+ * read-merge-write under a cross-process lock (`pins.json.lock`, node/file-lock.ts), and the merge
+ * never lowers a verified head nor replaces a pinned server key, even with concurrent processes.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -129,11 +131,47 @@ async function readJson<T>(file: string, schema: z.ZodType<T>, empty: T): Promis
   return parsed.data;
 }
 
+/**
+ * Tightens an existing profile directory to 0700 and its regular files to 0600 (a directory
+ * made by hand, or by an older version, may be readable by others). Not on Windows (no modes).
+ */
+async function tightenModes(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  let info;
+  try {
+    info = await lstat(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (!info.isDirectory()) return;
+  if ((info.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
+  for (const name of await readdir(dir)) {
+    const file = path.join(dir, name);
+    try {
+      const entry = await lstat(file);
+      if (entry.isFile() && (entry.mode & 0o077) !== 0) await chmod(file, 0o600);
+    } catch {
+      // removed meanwhile
+    }
+  }
+}
+
 export class Profile {
   readonly dir: string;
+  #secured: Promise<void> | undefined;
 
   constructor(dir: string) {
     this.dir = dir;
+  }
+
+  /** Tightens the directory's modes once per Profile (see `tightenModes`). */
+  secure(): Promise<void> {
+    this.#secured ??= tightenModes(this.dir).catch((error: unknown) => {
+      this.#secured = undefined;
+      throw error;
+    });
+    return this.#secured;
   }
 
   get profileFile(): string {
@@ -154,9 +192,11 @@ export class Profile {
 
   async ensureDir(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.secure();
   }
 
   async read(): Promise<ProfileData> {
+    await this.secure();
     return readJson(this.profileFile, ProfileSchema, { v: PROFILE_VERSION });
   }
 
@@ -216,7 +256,8 @@ export class Profile {
 export class ProfileStore implements ClientStore {
   constructor(private readonly profile: Profile) {}
 
-  private readPins(): Promise<Pins> {
+  private async readPins(): Promise<Pins> {
+    await this.profile.secure();
     return readJson(this.profile.pinsFile, PinsSchema, {
       v: PROFILE_VERSION,
       servers: {},
@@ -225,11 +266,11 @@ export class ProfileStore implements ClientStore {
   }
 
   private async writePins(pins: Pins): Promise<void> {
-    await this.profile.ensureDir();
     await writeFileAtomic(this.profile.pinsFile, `${JSON.stringify(pins, null, 2)}\n`);
   }
 
-  private readTokens(): Promise<Tokens> {
+  private async readTokens(): Promise<Tokens> {
+    await this.profile.secure();
     return readJson(this.profile.tokensFile, TokensSchema, { v: PROFILE_VERSION, tokens: {} });
   }
 
@@ -242,10 +283,22 @@ export class ProfileStore implements ClientStore {
     return (await this.readPins()).servers[url];
   }
 
+  /** Read-merge-write of pins.json under its cross-process lock. */
+  private async changePins(change: (pins: Pins) => boolean): Promise<void> {
+    await this.profile.ensureDir();
+    await withFileLock(this.profile.pinsFile, async () => {
+      const pins = await this.readPins();
+      if (change(pins)) await this.writePins(pins);
+    });
+  }
+
   async setServerPin(pin: ServerPin): Promise<void> {
-    const pins = await this.readPins();
-    pins.servers[pin.url] = { ...pin };
-    await this.writePins(pins);
+    // The first key pinned for a URL stays (a concurrent process may have pinned it meanwhile).
+    await this.changePins((pins) => {
+      if (pins.servers[pin.url] !== undefined) return false;
+      pins.servers[pin.url] = { ...pin };
+      return true;
+    });
   }
 
   async getWorkspacePin(serverId: string, workspaceId: string): Promise<WorkspacePin | undefined> {
@@ -253,21 +306,29 @@ export class ProfileStore implements ClientStore {
   }
 
   async setWorkspacePin(serverId: string, workspaceId: string, pin: WorkspacePin): Promise<void> {
-    const pins = await this.readPins();
-    const key = `${serverId}/${workspaceId}`;
-    const existing = pins.workspaces[key];
-    // Never lower a verified head (another process may have verified further meanwhile).
-    if (existing && existing.genesisHash === pin.genesisHash && existing.head.seq > pin.head.seq) {
-      return;
-    }
-    pins.workspaces[key] = { genesisHash: pin.genesisHash, head: { ...pin.head } };
-    await this.writePins(pins);
+    await this.changePins((pins) => {
+      const key = `${serverId}/${workspaceId}`;
+      const existing = pins.workspaces[key];
+      // Never lower a verified head (another process may have verified further meanwhile).
+      if (
+        existing &&
+        existing.genesisHash === pin.genesisHash &&
+        existing.head.seq >= pin.head.seq
+      ) {
+        return false;
+      }
+      pins.workspaces[key] = { genesisHash: pin.genesisHash, head: { ...pin.head } };
+      return true;
+    });
   }
 
   async deleteWorkspacePin(serverId: string, workspaceId: string): Promise<void> {
-    const pins = await this.readPins();
-    delete pins.workspaces[`${serverId}/${workspaceId}`];
-    await this.writePins(pins);
+    await this.changePins((pins) => {
+      const key = `${serverId}/${workspaceId}`;
+      if (!(key in pins.workspaces)) return false;
+      delete pins.workspaces[key];
+      return true;
+    });
   }
 
   /** Every pinned workspace (for `workspace list`). */
