@@ -287,6 +287,31 @@ describe('app core', () => {
     ).toThrow();
   });
 
+  it('a workspace with a wrong password for password access is refused before anything is created', async () => {
+    const dave = await newCore();
+    await firstRun(dave, 'Dave');
+    const before = await dave.call('session.state', {});
+    expect(
+      await dave.failure('onboarding.createWorkspace', {
+        displayName: 'Dave’s',
+        workspaceId: 'dave-space',
+        username: 'dave',
+        password: 'not the device password',
+      }),
+    ).toBe('KEYFILE_WRONG_PASSWORD');
+    // Nothing half set up: no workspace on the server, none in the session.
+    expect((await dave.call('onboarding.existingWorkspaces', {})).workspaces).toEqual([]);
+    const after = await dave.call('session.state', {});
+    expect(after.setup.workspace).toEqual(before.setup.workspace);
+    expect(after.passwordAccess).toBe(false);
+    const created = await dave.call('onboarding.createWorkspace', {
+      displayName: 'Dave’s',
+      workspaceId: 'dave-space',
+      username: 'dave',
+    });
+    expect(created.setup.workspace?.id).toBe('dave-space');
+  });
+
   it('password access: set up with the workspace, then a new device signs in with the password only', async () => {
     const carol = await newCore();
     await firstRun(carol, 'Carol');

@@ -7,7 +7,7 @@ import { BackboneError } from '../../../src-shared/errors.js';
 import type { IpcRequest, IpcResponse, SessionState } from '../../../src-shared/ipc/contract.js';
 import type { VerifiedWorkspace } from '../../../src-shared/sdk/workspaces.js';
 import type { CoreServices } from '../services.js';
-import { registerPasswordAccess } from '../settings/password-access.js';
+import { checkDevicePassword, registerPasswordAccess } from '../settings/password-access.js';
 
 async function requireNoWorkspace(core: CoreServices): Promise<void> {
   core.session.client();
@@ -59,6 +59,8 @@ export function createWorkspace(
   const { session } = core;
   return session.exclusive(async () => {
     await requireNoWorkspace(core);
+    // A wrong password is refused before anything is created (no workspace half set up).
+    if (request.password !== undefined) await checkDevicePassword(core, request.password);
     const ws = await session.verified((client) =>
       client.workspace.create(request.displayName.trim(), {
         username: request.username,
@@ -69,7 +71,10 @@ export function createWorkspace(
     await useWorkspace(core, ws, { announce: false });
     if (request.password !== undefined) {
       try {
-        await registerPasswordAccess(core, request.password, 'register', { announce: false });
+        await registerPasswordAccess(core, request.password, 'register', {
+          announce: false,
+          passwordChecked: true,
+        });
       } catch (error) {
         await session.emitChanged();
         const detail = error instanceof Error ? error.message : '';

@@ -27,14 +27,14 @@ export async function registerPasswordAccess(
   core: CoreServices,
   password: string,
   op: 'register' | 'change' = 'register',
-  options: { announce?: boolean } = {},
+  options: { announce?: boolean; passwordChecked?: boolean } = {},
 ): Promise<void> {
   const { ctx, session } = core;
   const data = await ctx.profile.read();
   if (!data.workspace || !data.username) {
     throw new BackboneError('SESSION_WRONG_STATE', 'Join or create a workspace first.');
   }
-  if (op === 'register') await checkDevicePassword(core, password);
+  if (op === 'register' && !options.passwordChecked) await checkDevicePassword(core, password);
   const client = session.client();
   const floor = PWHASH_FLOORS.passwordAccess;
   await session.progress.run(
