@@ -1,5 +1,5 @@
 /**
- * Challenges and the login check (CRYPTO.md §2).
+ * Challenges and the login check (docs/design.md §2).
  *
  * Order of checks in `verifyLogin` (each failure is 401 with its own code):
  *  1. the challenge is consumed (deleted) first, so a failed attempt burns it: unknown or

@@ -1,5 +1,5 @@
 /**
- * Failed password logins per (workspace, username) (CRYPTO.md §5): growing delays, then a
+ * Failed password logins per (workspace, username) (docs/design.md §5): growing delays, then a
  * lock-out window. Attempts are tracked for every username asked for, registered or not, so a
  * refusal never tells whether a username exists.
  *

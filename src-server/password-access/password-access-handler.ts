@@ -1,5 +1,5 @@
 /**
- * The server end of password access (CRYPTO.md §5, `docs/password-access.md`), independent of
+ * The server end of password access (docs/design.md §5, `docs/password-access.md`), independent of
  * the transport: `handlePasswordAccessConnection(conn, deps)` runs one connection (one op) to
  * its end, closes it and reports what happened. Storage, token checks and the failed-login
  * limiter come in through `PasswordAccessDeps`, so the HTTP server wires them.

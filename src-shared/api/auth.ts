@@ -1,5 +1,5 @@
 /**
- * Server authentication (CRYPTO.md §2): challenges, the signed login response, bearer tokens.
+ * Server authentication (docs/design.md §2): challenges, the signed login response, bearer tokens.
  *
  * Login:
  *  1. `POST /v1/auth/challenge` with `{v, clientNonce}` → `{v, id, nonce, audience, expiresAt,

@@ -33,7 +33,7 @@ export function base64UrlBytesSchema(length: number) {
 /** An Ed25519 or X25519 public key (32 bytes, base64url). */
 export const publicKeySchema = base64UrlBytesSchema(32);
 
-/** An identity address: `bb1` + 32 base32 characters (see CRYPTO.md §1). */
+/** An identity address: `bb1` + 32 base32 characters (see docs/design.md §1). */
 export const identityIdSchema = z
   .string()
   .regex(/^bb1[a-z2-7]{32}$/, 'must be an identity address');

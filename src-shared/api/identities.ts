@@ -9,7 +9,7 @@
  *  - `device.cert` v1 (crypto/identity.ts): certifies a device key.
  *  - `device.revoke` v1: `{identity, device, revoked}` — revokes a device for good; its tokens
  *    stop working at once and it can never log in again.
- * Signed bytes: `"backbone/<kind>/v1\n" ‖ JCS(body)` (CRYPTO.md §0).
+ * Signed bytes: `"backbone/<kind>/v1\n" ‖ JCS(body)` (docs/design.md §0).
  */
 import { z } from 'zod';
 import {

@@ -1,5 +1,5 @@
 /**
- * Workspaces on the server (`/v1/workspaces/…`): the signed membership log (CRYPTO.md §3,
+ * Workspaces on the server (`/v1/workspaces/…`): the signed membership log (docs/design.md §3,
  * docs/membership.md) and what the server says about it.
  *
  * The server is untrusted: it checks every rule before it appends (so a bad entry is refused

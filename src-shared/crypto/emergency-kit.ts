@@ -1,5 +1,5 @@
 /**
- * Emergency Kit (CRYPTO.md §1): the 32-byte root secret RS printed as 24 words.
+ * Emergency Kit (docs/design.md §1): the 32-byte root secret RS printed as 24 words.
  *
  * Encoding = BIP39 with the English word list (`@scure/bip39`): 256 bits of entropy + an 8-bit
  * checksum (first byte of SHA-256(RS)) = 264 bits = 24 words of 11 bits. Only the word encoding

@@ -1,5 +1,5 @@
 /**
- * Identity (CRYPTO.md §1): keys derived from the root secret RS, the identity address, the safety
+ * Identity (docs/design.md §1): keys derived from the root secret RS, the identity address, the safety
  * number, and device certificates.
  *
  * Derivation: `crypto_kdf_derive_from_key(32, id, "bbident1", RS)`

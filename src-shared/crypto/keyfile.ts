@@ -1,5 +1,5 @@
 /**
- * The local keyfile (CRYPTO.md §1): the root secret RS and this device's Ed25519 key, wrapped
+ * The local keyfile (docs/design.md §1): the root secret RS and this device's Ed25519 key, wrapped
  * under a key derived from the user's password.
  *
  * File: UTF-8 JSON, binary fields base64url without padding:

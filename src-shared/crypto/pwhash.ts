@@ -1,6 +1,6 @@
 /**
  * Password hashing: Argon2id v1.3 (libsodium `crypto_pwhash`, ALG_ARGON2ID13, 1 lane), with the
- * anti-downgrade floors of CRYPTO.md §0. Nothing derives a key with, or accepts from a server or
+ * anti-downgrade floors of docs/design.md §0. Nothing derives a key with, or accepts from a server or
  * a file, parameters below the floors.
  *
  * - Text passwords are Unicode-normalized (NFC) and encoded as UTF-8, so the same password typed
@@ -28,7 +28,7 @@ export type PwhashPurpose = 'localUnlock' | 'passwordAccess' | 'backup';
 
 const MiB = 1024 * 1024;
 
-/** Floors of CRYPTO.md §0 (libsodium MODERATE: 3 passes, 256 MiB). */
+/** Floors of docs/design.md §0 (libsodium MODERATE: 3 passes, 256 MiB). */
 export const PWHASH_FLOORS: Readonly<Record<PwhashPurpose, Readonly<PwhashParams>>> = Object.freeze(
   {
     localUnlock: Object.freeze({ opslimit: 3, memlimit: 256 * MiB }),

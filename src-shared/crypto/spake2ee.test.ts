@@ -23,7 +23,7 @@ import {
 } from './spake2ee.js';
 
 // ---------------------------------------------------------------------------------------------
-// Known-answer vector (design/SPAKE2EE-KAT.md)
+// Known-answer vector (docs/spake2ee-kat.md)
 
 const KAT = {
   password: 'password',

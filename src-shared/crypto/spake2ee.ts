@@ -2,7 +2,7 @@
  * SPAKE2+EE (SPAKE2+ with Elligator encoding), byte-compatible with the reference C
  * implementation `jedisct1/spake2-ee` (after its 2019-01-30 change that put h_K in the
  * transcript). See `docs/spake2ee.md` for the message layouts, the floors decision and usage,
- * and `SPAKE2EE-KAT.md` in the design folder for the known-answer vector.
+ * and `docs/spake2ee-kat.md` for the known-answer vector.
  *
  * Flow (C = client, S = server):
  *   registration  C: serverStore(password, ops, mem)        → storedData (sent sealed to S)
@@ -40,7 +40,7 @@ export const SPAKE2EE_VERSION = 1;
 /** `crypto_pwhash_ALG_ARGON2ID13`, the only password hash accepted. */
 export const ALG_ARGON2ID13 = 2;
 
-/** Product floors (CRYPTO.md, "Password-hashing floors"): libsodium MODERATE. */
+/** Product floors (docs/design.md §0, password-hashing floors): libsodium MODERATE. */
 export const OPSLIMIT_FLOOR = 3;
 export const MEMLIMIT_FLOOR = 268435456; // 256 MiB
 export const PRODUCT_FLOORS: Readonly<PwhashParams> = Object.freeze({

@@ -1,5 +1,5 @@
 /**
- * Signed statements (CRYPTO.md §0): everything Backbone signs is a statement
+ * Signed statements (docs/design.md §0): everything Backbone signs is a statement
  * `{kind, v, body, sig}` whose signed bytes are
  *
  *     UTF-8("backbone/<kind>/v<N>\n") ‖ UTF-8(JCS(body))

@@ -1,5 +1,5 @@
 /**
- * The client end of password access (CRYPTO.md §5, `docs/password-access.md`).
+ * The client end of password access (docs/design.md §5, `docs/password-access.md`).
  *
  * - `passwordLogin`: from a brand-new device, with only the workspace, username, password and
  *   the server id, runs SPAKE2+EE and receives the keyfile blob over the server → client

@@ -1,5 +1,5 @@
 /**
- * Binary frames of the password-access WebSocket (CRYPTO.md §5):
+ * Binary frames of the password-access WebSocket (docs/design.md §5):
  * `u8 type ‖ u32le length ‖ payload`, one frame per WebSocket message. The u32 length lets a
  * frame exceed 64 KiB (a keyfile or a backup chunk); `maxPayload` bounds what a peer accepts.
  */

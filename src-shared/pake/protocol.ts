@@ -1,5 +1,5 @@
 /**
- * Password access (CRYPTO.md §5): the JSON payloads, limits and ids shared by the client
+ * Password access (docs/design.md §5): the JSON payloads, limits and ids shared by the client
  * (`client.ts`) and the server handler (`src-server/password-access/`). The protocol is described
  * in `docs/password-access.md`.
  *
@@ -40,7 +40,7 @@ export const MAX_OK_BYTES = 1024;
 export const MAX_ERROR_BYTES = 2048;
 /** Largest keyfile blob a server keeps and releases (the keyfile itself is ~300 bytes). */
 export const MAX_KEYFILE_BLOB_BYTES = 2 * MiB;
-/** Plaintext bytes per secretstream message (CRYPTO.md §0: at most 1 MiB). */
+/** Plaintext bytes per secretstream message (docs/design.md §0: at most 1 MiB). */
 export const BLOB_CHUNK_BYTES = 1 * MiB;
 /** A secretstream header frame's payload: exactly this. */
 export const STREAM_HEADER_BYTES = SECRETSTREAM_HEADERBYTES;

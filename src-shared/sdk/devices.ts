@@ -1,5 +1,5 @@
 /**
- * `client.device`: the devices of this identity (CRYPTO.md §2, `src-shared/api/identities.ts`).
+ * `client.device`: the devices of this identity (docs/design.md §2, `src-shared/api/identities.ts`).
  *
  * - `list()`: every device the server knows for this identity, revoked ones included, with
  *   `current` set on the device this client uses (the one its token belongs to).

@@ -1,5 +1,5 @@
 /**
- * `client.token`: the identity's bearer tokens (CRYPTO.md §2, docs/server.md "Tokens").
+ * `client.token`: the identity's bearer tokens (docs/design.md §2, docs/server.md "Tokens").
  *
  * - `current()`: the token in use.
  * - `list()`: every active token of the identity (needs TOKEN_READ).

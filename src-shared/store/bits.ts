@@ -1,5 +1,5 @@
 /**
- * Store access bits carried by grants (CRYPTO.md §4).
+ * Store access bits carried by grants (docs/design.md §4).
  *
  * - `READ`: read values and names. The only cryptographic bit: it comes with the wrapped key.
  * - `WRITE`: write entries and create (non-isolated) namespaces.

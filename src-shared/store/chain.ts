@@ -1,5 +1,5 @@
 /**
- * The key chain (CRYPTO.md §4): how a member gets the secret key of a namespace, or the key of
+ * The key chain (docs/design.md §4): how a member gets the secret key of a namespace, or the key of
  * an entry, from the records.
  *
  * A member walks user → … → namespace: it looks for a valid grant to itself with READ on the

@@ -1,5 +1,5 @@
 /**
- * Entries: writing, reading, deleting (CRYPTO.md §4).
+ * Entries: writing, reading, deleting (docs/design.md §4).
  *
  * A write needs WRITE on the entry and the key of its nearest namespace (READ): opening that key
  * is how the writer checks that the namespace the server named is really the one at the path.

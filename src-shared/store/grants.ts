@@ -1,5 +1,5 @@
 /**
- * Grants: giving a member access bits on a namespace or an entry (CRYPTO.md §4).
+ * Grants: giving a member access bits on a namespace or an entry (docs/design.md §4).
  *
  * A grant is signed by its granter (`store.grant`: workspace, grant id, target, grantee, the
  * grantee's box key as read in the verified log, access bits, granter). Granting needs STORE_SHARE

@@ -1,5 +1,5 @@
 /**
- * Public API of the encrypted store's client-side cryptography (CRYPTO.md §4, docs/store.md).
+ * Public API of the encrypted store's client-side cryptography (docs/design.md §4, docs/store.md).
  * Pure: no I/O. Operations take the verified membership state, the acting member's keys, the
  * naming key and the records (a `StoreRecords`), and return change sets to commit.
  */

@@ -1,5 +1,5 @@
 /**
- * Namespaces (folders): creating, deleting, listing (CRYPTO.md §4).
+ * Namespaces (folders): creating, deleting, listing (docs/design.md §4).
  *
  * - The **root namespace** (`""`) is created once by a ROOT member, who receives a grant of every
  *   bit on it (the key sealed to their box key).

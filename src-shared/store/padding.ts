@@ -1,5 +1,5 @@
 /**
- * Entry value padding (CRYPTO.md §4): values are padded before encryption so the server sees only
+ * Entry value padding (docs/design.md §4): values are padded before encryption so the server sees only
  * one of four sizes, never the exact length.
  *
  * A value of n bytes (0 ≤ n ≤ 2048) goes into the smallest size class C ∈ {64, 256, 1024, 2048}

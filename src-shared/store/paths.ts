@@ -1,5 +1,5 @@
 /**
- * Store paths and their tokens (CRYPTO.md §4).
+ * Store paths and their tokens (docs/design.md §4).
  *
  * A path names a namespace or an entry: segments joined by "/", e.g. `team/aws/root`. The root
  * namespace is the empty path `""`. Paths are case-sensitive and normalized to Unicode NFC, so

@@ -1,5 +1,5 @@
 /**
- * Re-tokenizing after a naming-key rotation (CRYPTO.md §3–§4).
+ * Re-tokenizing after a naming-key rotation (docs/design.md §3–§4).
  *
  * When a member leaves, the membership log rotates the naming key, and every path gets a new
  * token. Tokens and their naming generation are unsigned fields (signatures and AD bind the

@@ -1,5 +1,5 @@
 /**
- * Revocation rotates keys (CRYPTO.md §4).
+ * Revocation rotates keys (docs/design.md §4).
  *
  * Revoking member U's grant on a namespace T removes the grant and then, in the same
  * transaction:

@@ -1,5 +1,5 @@
 /**
- * Invitations (CRYPTO.md §3, the seed's `user generate` / `user import`).
+ * Invitations (docs/design.md §3, the seed's `user generate` / `user import`).
  *
  * The invitee makes an invitation for the member name they want; the administrator imports it
  * after comparing its fingerprint (the invitee's safety number) out of band, and adds the member

@@ -1,5 +1,5 @@
 /**
- * The workspace membership log (CRYPTO.md §3): a hash-chained log of signed entries that says
+ * The workspace membership log (docs/design.md §3): a hash-chained log of signed entries that says
  * who is a member, with which keys and permissions, and which naming key generation is current.
  * The server checks these rules before it appends (compare-and-swap on `prev`); every client
  * re-checks the whole log (or every new entry on top of its verified state) and pins the genesis

@@ -1,5 +1,5 @@
 /**
- * The workspace naming key (CRYPTO.md §3–§4): 32 random bytes that key the path tokens of the
+ * The workspace naming key (docs/design.md §3–§4): 32 random bytes that key the path tokens of the
  * store, so the server never sees names. It is wrapped (sealed box, `crypto_box_seal`) to each
  * member's box public key in the membership log: to the creator in `genesis`, to a new member in
  * `user.add`, and to every remaining member in `naming.rotate` (after a removal). The server

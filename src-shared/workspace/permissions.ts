@@ -1,5 +1,5 @@
 /**
- * Workspace endpoint permissions (CRYPTO.md §3).
+ * Workspace endpoint permissions (docs/design.md §3).
  *
  * - `ROOT`: full control of the workspace. ROOT **implies every other permission**; only a ROOT
  *   member can grant ROOT, change a ROOT member's permissions or remove a ROOT member. At least

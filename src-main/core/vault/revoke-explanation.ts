@@ -1,7 +1,7 @@
 /**
  * What a revocation means for the revoked member, in sentences for the Sharing dialog. Based on
  * what the rotation did (`RotationReport`) and the store after it (`RevokeOutcome`), and on what a
- * revocation can and cannot do (CRYPTO.md §4, docs/store.md "Taking access away"):
+ * revocation can and cannot do (docs/design.md §4, docs/store.md "Taking access away"):
  *
  * - a namespace gets new keys (with every namespace below it that inherits from it); entries keep
  *   their keys and ciphertexts, only their key envelopes are sealed to the new keys — so later
