@@ -81,6 +81,9 @@ import { TokenApi } from './tokens.js';
 import { UserApi } from './users.js';
 import { VaultApi } from './vault.js';
 import { WorkspaceApi } from './workspaces.js';
+import type { ClientContext } from './client-context.js';
+
+export type { ClientContext } from './client-context.js';
 
 /** Path of the password-access WebSocket endpoint. */
 export const PASSWORD_ACCESS_PATH = '/v1/password-access';
@@ -151,25 +154,6 @@ export interface FromCredentialsOptions extends Omit<
   workspace: string;
   username: string;
   password: string | Uint8Array;
-}
-
-/** Internal services shared by the API groups. */
-export interface ClientContext {
-  readonly http: HttpClient;
-  readonly store: ClientStore;
-  readonly workspaceId: string | undefined;
-  readonly username: string | undefined;
-  /** The client's `expectFingerprint` option. */
-  readonly expectFingerprint: string | undefined;
-  server(): Promise<ServerPin>;
-  keys(): Promise<ClientKeys>;
-  /** Runs `call` with a token, logging in (again) if needed and possible. */
-  authorized<T>(call: (token: string) => Promise<T>): Promise<T>;
-  /** The identity address if known without opening the keyfile. */
-  identityAddress(): string | undefined;
-  /** The stored/current token, if any (no login). */
-  currentToken(): Promise<string | undefined>;
-  forgetToken(): Promise<void>;
 }
 
 export class BackboneClient {

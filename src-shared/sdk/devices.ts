@@ -30,7 +30,7 @@ import {
   type SignPublicKey,
 } from '../crypto/index.js';
 import { BackboneError } from '../errors.js';
-import type { ClientContext } from './client.js';
+import type { ClientContext } from './client-context.js';
 import { VerificationError } from './workspaces.js';
 
 /** A device of this identity, checked against the identity's signatures. */

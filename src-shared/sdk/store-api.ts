@@ -59,7 +59,7 @@ import {
 import { isTrustedEntry } from '../store/entries.js';
 import { memberBySignKey, type MembershipState } from '../workspace/membership-log.js';
 import { memberNamingKey, wipeNamingKey } from '../workspace/naming-key.js';
-import type { ClientContext } from './client.js';
+import type { ClientContext } from './client-context.js';
 import { ServerError } from './http.js';
 import { deriveSeenKey, loadSeen, saveSeen, type SeenOwner } from './seen-file.js';
 import type { WorkspaceApi } from './workspaces.js';

@@ -19,7 +19,7 @@ import {
 } from '../api/auth.js';
 import { API_VERSION } from '../api/common.js';
 import { BackboneError } from '../errors.js';
-import type { ClientContext } from './client.js';
+import type { ClientContext } from './client-context.js';
 
 export interface DeriveTokenOptions {
   scopes?: Scope[];

@@ -28,7 +28,7 @@ import { memberNamingKey, wipeNamingKey } from '../workspace/naming-key.js';
 import { identityAddress } from '../crypto/index.js';
 import { normalizePermissions, type Permission } from '../workspace/permissions.js';
 import { BackboneError } from '../errors.js';
-import type { ClientContext } from './client.js';
+import type { ClientContext } from './client-context.js';
 import type { ClientKeys } from './keys.js';
 import { memberView, type MemberView, type WorkspaceApi } from './workspaces.js';
 

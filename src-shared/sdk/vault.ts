@@ -53,7 +53,7 @@ import { targetAt } from '../store/grants.js';
 import { memberBySignKey, verifyLog, type MembershipState } from '../workspace/membership-log.js';
 import { memberNamingKey, wipeNamingKey } from '../workspace/naming-key.js';
 import { has } from '../workspace/permissions.js';
-import type { ClientContext } from './client.js';
+import type { ClientContext } from './client-context.js';
 import { noStore, type EntryInfo, type StoreOptions, type StoreService } from './store-api.js';
 import { VerificationError, type WorkspaceApi } from './workspaces.js';
 

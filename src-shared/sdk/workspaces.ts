@@ -42,7 +42,7 @@ import {
 } from '../workspace/membership-log.js';
 import { wipeNamingKey } from '../workspace/naming-key.js';
 import type { Permission } from '../workspace/permissions.js';
-import type { ClientContext } from './client.js';
+import type { ClientContext } from './client-context.js';
 import type { ClientKeys } from './keys.js';
 import { ServerError } from './http.js';
 
