@@ -6,6 +6,11 @@
  * design). Prints each cycle once and exits 1 if there is any.
  *
  *   node scripts/check-cycles.js [DIR …]      (default: the five source floors)
+ *
+ * `scripts/known-cycles.txt` lists the cycle groups still being taken apart (one per line: every
+ * file of the group, sorted, separated by spaces): those are reported but do not fail the check,
+ * so `npm test` stops any new cycle — and any file joining a known group — while the last ones go.
+ * A listed group that is gone or changed must be updated in the list.
  */
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -64,6 +69,11 @@ function resolve(from, spec) {
 
 /** Strongly connected components of size > 1 (and self-imports), each as one example cycle. */
 export function findCycles(files) {
+  return findCycleGroups(files).map((group) => group.example);
+}
+
+/** The same components with all their files (`members`) and one example cycle each. */
+export function findCycleGroups(files) {
   const graph = new Map(files.map((f) => [f, importsOf(f).filter((t) => files.includes(t))]));
   let index = 0;
   const indices = new Map();
@@ -97,7 +107,10 @@ export function findCycles(files) {
     }
   };
   for (const v of graph.keys()) if (!indices.has(v)) strongConnect(v);
-  return components.map((component) => exampleCycle(graph, new Set(component)));
+  return components.map((component) => ({
+    members: [...component].sort(),
+    example: exampleCycle(graph, new Set(component)),
+  }));
 }
 
 /** One concrete cycle inside a strongly connected component (breadth-first back to the start). */
@@ -125,15 +138,33 @@ function exampleCycle(graph, members) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const files = floors.flatMap((floor) => sourceFiles(path.join(root, floor)));
-  const cycles = findCycles(files);
-  const rel = (f) => path.relative(root, f);
-  if (cycles.length === 0) {
-    console.log(`no circular imports (${files.length} files in ${floors.join(', ')})`);
-  } else {
-    for (const cycle of cycles) {
-      console.error(`cycle: ${[...cycle, cycle[0]].map(rel).join(' → ')}`);
+  const groups = findCycleGroups(files);
+  const rel = (f) => path.relative(root, f).split(path.sep).join('/');
+  const knownFile = path.join(root, 'scripts', 'known-cycles.txt');
+  // One line per known group: its files, sorted, separated by spaces.
+  const known = new Set(
+    (existsSync(knownFile) ? readFileSync(knownFile, 'utf8') : '')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#')),
+  );
+  let failed = false;
+  for (const group of groups) {
+    const key = group.members.map(rel).join(' ');
+    const example = [...group.example, group.example[0]].map(rel).join(' → ');
+    if (known.has(key)) {
+      console.log(`known cycle group (${group.members.length} files), e.g. ${example}`);
+      known.delete(key);
+    } else {
+      console.error(`cycle: ${example}`);
+      console.error(`  group: ${key}`);
+      failed = true;
     }
-    console.error(`${cycles.length} circular import group(s)`);
-    process.exit(1);
   }
+  for (const line of known) {
+    console.error(`gone or changed, update scripts/known-cycles.txt: ${line}`);
+    failed = true;
+  }
+  if (failed) process.exit(1);
+  console.log(`no new circular imports (${files.length} files in ${floors.join(', ')})`);
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM script without type declarations
-import { findCycles, sourceFiles } from './check-cycles.js';
+import { findCycleGroups, findCycles, sourceFiles } from './check-cycles.js';
 
 async function tree(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-cycles-'));
@@ -46,6 +46,20 @@ describe('scripts/check-cycles.js', () => {
     });
     expect(names(dir, findCycles(sourceFiles(dir)))).toEqual([
       ['a.ts', path.join('lib', 'index.ts')],
+    ]);
+  });
+
+  it('names every file of a cycle group, so a file joining a known group is noticed', async () => {
+    const dir = await tree({
+      'a.ts': "import { b } from './b.js';\nexport const a = b;",
+      'b.ts': "import { c } from './c.js';\nexport const b = c;",
+      'c.ts': "import { a } from './a.js';\nexport const c = a;",
+    });
+    const [group] = findCycleGroups(sourceFiles(dir));
+    expect(group.members.map((file: string) => path.relative(dir, file))).toEqual([
+      'a.ts',
+      'b.ts',
+      'c.ts',
     ]);
   });
 });
