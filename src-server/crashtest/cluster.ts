@@ -86,6 +86,8 @@ export class Cluster {
     return new BackboneClient({
       server: this.url,
       ...(this.workspaceId ? { workspace: this.workspaceId } : {}),
+      // Every client of the test is the user who compared the fingerprint.
+      ...(this.fingerprint ? { expectFingerprint: this.fingerprint } : {}),
       username: person.name,
       privateKey: person.key,
       store,

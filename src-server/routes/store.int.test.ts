@@ -53,6 +53,7 @@ describe.each(backends)('store endpoints ($name)', (backend) => {
         workspace: ws.id,
         username: name,
         privateKey: newKey(),
+        expectFingerprint: ws.fingerprint,
       });
       await alice.user.import((await client.user.generate()).invitation, permissions);
       await client.authenticate();

@@ -264,6 +264,7 @@ describe('entries and namespaces through the server', () => {
       workspace: ws.id,
       username: 'carol',
       privateKey: keys.carol,
+      expectFingerprint: ws.fingerprint,
     });
     await alice.user.import((await carol.user.generate()).invitation, ['STORE_USE']);
     dropCommits = true;
@@ -277,6 +278,7 @@ describe('entries and namespaces through the server', () => {
       workspace: ws.id,
       username: 'alice',
       privateKey: keys.alice,
+      expectFingerprint: ws.fingerprint,
     });
     expect(await again.entry.get('team/x')).toBe('x-1');
     const { listing } = await again.vault.snapshot();

@@ -334,6 +334,8 @@ export class StoreService {
     const generation = ctx.membership.namingKey.generation;
     const key = `${this.#id(workspaceId)}/${generation}`;
     if (this.#retokenized.has(key)) return false;
+    // Nothing is written to a workspace whose fingerprint is not confirmed here (a read goes on).
+    if (!(await this.workspaces.isConfirmed(this.#id(workspaceId)))) return false;
     if (!view.allNamespaces().some((r) => r.naming < generation)) return false;
     const { view: all } = await this.records({ all: true }, workspaceId);
     const r = retokenize(ctx, all);

@@ -56,6 +56,7 @@ function client(
   key: ClientPrivateKey,
   username: string,
   workspace?: string,
+  fingerprint?: string,
 ): BackboneClient {
   return new BackboneClient({
     server: server.url,
@@ -63,6 +64,7 @@ function client(
     privateKey: key,
     store: profile.store(),
     ...(workspace !== undefined ? { workspace } : {}),
+    ...(fingerprint !== undefined ? { expectFingerprint: fingerprint } : {}),
   });
 }
 
@@ -93,7 +95,7 @@ async function solo(name: string) {
   const ws = await creator.workspace.create(name);
   creator.close();
   const open = () => client(profile, key, 'alice', ws.id);
-  return { profile, key, workspace: ws.id, open };
+  return { profile, key, workspace: ws.id, fingerprint: ws.fingerprint, open };
 }
 
 describe('store-seen.json in a profile', () => {
@@ -160,7 +162,7 @@ describe('store-seen.json in a profile', () => {
     const alice = t.open();
     const bobProfile = await newProfile();
     const bobKey = newKey();
-    const bob = client(bobProfile, bobKey, 'bob', t.workspace);
+    const bob = client(bobProfile, bobKey, 'bob', t.workspace, t.fingerprint);
     await alice.user.import((await bob.user.generate()).invitation, ['STORE_USE']);
     await bob.authenticate();
     await alice.namespace.create('foreign');
