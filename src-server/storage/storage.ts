@@ -31,21 +31,7 @@ import type {
   EventRecord,
 } from './records.js';
 
-export type {
-  StorageBackend,
-  IdentityRecord,
-  DeviceRecord,
-  ChallengeRecord,
-  TokenRecord,
-  TokenLookup,
-  PasswordAccessRow,
-  PasswordAttemptRow,
-  WorkspaceRecord,
-  MembershipLogRecord,
-  WorkspaceMemberRecord,
-  NewEvent,
-  EventRecord,
-} from './records.js';
+export type * from './records.js';
 
 /** Small server-wide values (the server keys, the schema version). */
 export interface MetaRepository {
