@@ -6,53 +6,21 @@
  *
  * Argon2id stays cheap through the test-only switch (BACKBONE_TEST_WEAK_KDF=1 with NODE_ENV=test).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSdkTestServer, type SdkTestServer } from '../src-shared/sdk/test/server.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'src-cli', 'main.ts');
+import { runCli, type Run } from './test/run-cli.js';
 
 let server: SdkTestServer;
 let tmp: string;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function cli(
   args: string[],
   options: { home?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<Run> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: tmp,
-    NODE_ENV: 'test',
-    BACKBONE_TEST_WEAK_KDF: '1',
-    BACKBONE_PASSPHRASE: 'profile passphrase',
-    BACKBONE_SERVER: server.url,
-    ...options.env,
-  };
-  const full = options.home ? ['--home', options.home, ...args] : args;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...full], {
-      cwd: ROOT,
-      env: env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { server: server.url, tmp, ...options });
 }
 
 function json<T = Record<string, unknown>>(run: Run): T {

@@ -3,11 +3,9 @@
  * second device is an SDK client in this process (same root secret from the profile's keyfile,
  * its own device key), so the test can check that its token dies when the CLI revokes it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSignKeyPair } from '../src-shared/crypto/index.js';
 import { isBackboneError } from '../src-shared/errors.js';
@@ -15,42 +13,15 @@ import { BackboneClient } from '../src-shared/sdk/client.js';
 import type { DeviceSummary } from '../src-shared/sdk/devices.js';
 import { unlockClientKeyfile } from '../src-shared/sdk/keys.js';
 import { startSdkTestServer, type SdkTestServer } from '../src-shared/sdk/test/server.js';
+import { runCli, type Run } from './test/run-cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'src-cli', 'main.ts');
 const PASSPHRASE = 'profile passphrase';
 
 let server: SdkTestServer;
 let tmp: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(args: string[], home: string): Promise<Run> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: tmp,
-    NODE_ENV: 'test',
-    BACKBONE_TEST_WEAK_KDF: '1',
-    BACKBONE_PASSPHRASE: PASSPHRASE,
-    BACKBONE_SERVER: server.url,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--home', home, ...args], {
-      cwd: ROOT,
-      env: env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { server: server.url, tmp, home });
 }
 
 function json<T>(run: Run): T {

@@ -2,49 +2,18 @@
  * `backbone entry` / `backbone namespace` as separate processes with two profiles against one
  * real server: set (from stdin) / get (piping) / grant / revoke / search, --json, exit codes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSdkTestServer, type SdkTestServer } from '../src-shared/sdk/test/server.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'src-cli', 'main.ts');
+import { runCli, type Run } from './test/run-cli.js';
 
 let server: SdkTestServer;
 let tmp: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(args: string[], home: string, stdin?: string): Promise<Run> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: tmp,
-    NODE_ENV: 'test',
-    BACKBONE_TEST_WEAK_KDF: '1',
-    BACKBONE_PASSPHRASE: 'profile passphrase',
-    BACKBONE_SERVER: server.url,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--home', home, ...args], {
-      cwd: ROOT,
-      env: env as NodeJS.ProcessEnv,
-      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
+  return runCli(args, { server: server.url, tmp, home, ...(stdin !== undefined ? { stdin } : {}) });
 }
 
 function ok(run: Run): Run {
