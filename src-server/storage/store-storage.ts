@@ -56,7 +56,7 @@ export interface StoreCommitState {
   grants: StoredStoreRecord[];
   /**
    * The entries asked for (`load.entryIds`), the entries targeted by grants and the entries filed
-   * under `load.namespaceIds`.
+   * under `load.namespaceIds` (unexpired).
    */
   entries: StoredStoreRecord[];
   /** Token → last deleted version, for `load.tokens`. */
@@ -252,7 +252,7 @@ export class StoreQueries {
           workspaceId,
           'ref_id',
           load.namespaceIds ?? [],
-          null,
+          now,
         )) {
           if (!ids.has(e.id)) entries.push(e);
         }

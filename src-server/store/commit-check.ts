@@ -31,11 +31,11 @@
  *        (writing needs READ, for every client and here);
  *     c. a key statement counts only if its signer holds READ on the namespace.
  *  7. A namespace whose generation moves (a rotation) takes along everything sealed to its key:
- *     after the change, every namespace below it has its `inherit` and `name` envelopes, and every
- *     entry filed under it its key envelope, sealed to the new generation. A record created
- *     after the rotation was prepared is not covered by its compare-and-swap; without this rule
- *     the rotation would leave it sealed to the old key, unreadable (`STORE_CONFLICT`: the
- *     rotation is prepared again and re-seals it).
+ *     after the change, every namespace below it has its `inherit` and `name` envelopes, and
+ *     every unexpired entry filed under it its key envelope, sealed to the new generation. A
+ *     record created after the rotation was prepared is not covered by its compare-and-swap;
+ *     without this rule the rotation would leave it sealed to the old key, unreadable
+ *     (`STORE_CONFLICT`: the rotation is prepared again and re-seals it).
  *
  * It returns the rows to write; any failure throws a typed error and nothing is written.
  */
@@ -229,8 +229,10 @@ export function checkCommit(input: {
   state: MembershipState;
   actor: Member;
   db: StoreCommitState;
+  /** The server's clock (ms): expired entries, which no client sees, are not held to rule 7. */
+  now: number;
 }): StoreCommitWrite {
-  const { parsed, state, actor, db } = input;
+  const { parsed, state, actor, db, now } = input;
   const { change } = parsed;
   const workspaceId = state.workspaceId;
   const before = ServerRecords.fromRows(workspaceId, db);
@@ -444,7 +446,10 @@ export function checkCommit(input: {
             (c.name !== null && c.name.generation !== r.generation)),
       ) ||
       [...after.entries.values()].some(
-        (e) => e.namespace === r.id && e.keys.namespace.generation !== r.generation,
+        (e) =>
+          e.namespace === r.id &&
+          e.keys.namespace.generation !== r.generation &&
+          (e.expiresAt === null || Date.parse(e.expiresAt) > now),
       );
     if (stale) {
       refuse(
