@@ -111,12 +111,13 @@ export function storeRoutes(app: App, ctx: ServerContext): void {
           'This token lacks the scope STORE_SHARE needed to share or revoke.',
         );
       }
+      const now = ctx.clock.now();
       const { revision, events } = await ctx.storage.commitStore(
         workspace.id,
         { seq: workspace.headSeq, hash: workspace.headHash },
         commitLoad(change),
-        (db) => checkCommit({ parsed, state, actor: member, db }),
-        ctx.clock.now(),
+        (db) => checkCommit({ parsed, state, actor: member, db, now }),
+        now,
       );
       publishEvents(ctx, events);
       const put =

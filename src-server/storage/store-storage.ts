@@ -7,8 +7,8 @@
  *     holds its write lock from the start and PostgreSQL serializes the workspace's commits on
  *     the row lock — the reads below see every earlier commit.
  *  2. The membership head must still be the one the route verified (`STORE_CONFLICT` otherwise).
- *  3. Every namespace and grant, the entries asked for and the entries that grants target are
- *     read; `decide` (the route's checks: compare-and-swap, model audit, permissions) returns the
+ *  3. Every namespace and grant, the entries asked for, the entries that grants target and the
+ *     entries filed under the namespaces the change puts are read; `decide` (the route's checks: compare-and-swap, model audit, permissions) returns the
  *     rows to write or throws, which rolls everything back.
  *  4. Removals, then puts (delete + insert), tombstones, a dangling-reference check, the events.
  *     The unique (workspace, token) index is the backstop for "one record per token".
@@ -54,7 +54,10 @@ export interface StoreCommitState {
   revision: number;
   namespaces: StoredStoreRecord[];
   grants: StoredStoreRecord[];
-  /** The entries asked for (`load.entryIds`) and the entries targeted by grants. */
+  /**
+   * The entries asked for (`load.entryIds`), the entries targeted by grants and the entries filed
+   * under `load.namespaceIds` (unexpired).
+   */
   entries: StoredStoreRecord[];
   /** Token → last deleted version, for `load.tokens`. */
   tombstones: Map<string, number>;
@@ -63,6 +66,8 @@ export interface StoreCommitState {
 export interface StoreCommitLoad {
   entryIds: readonly string[];
   tokens: readonly string[];
+  /** Namespaces whose entries are loaded too (those the change puts: a rotation's). */
+  namespaceIds?: readonly string[];
 }
 
 export interface StoreCommitWrite {
@@ -241,6 +246,16 @@ export class StoreQueries {
           [...load.entryIds, ...targeted],
           null,
         );
+        const ids = new Set(entries.map((e) => e.id));
+        for (const e of await this.entriesWhere(
+          trx,
+          workspaceId,
+          'ref_id',
+          load.namespaceIds ?? [],
+          now,
+        )) {
+          if (!ids.has(e.id)) entries.push(e);
+        }
         const tombstones = await this.tombstonesOf(trx, workspaceId, load.tokens);
         const write = decide({ revision, namespaces, grants, entries, tombstones });
         await this.applyWrite(trx, workspaceId, write, now);

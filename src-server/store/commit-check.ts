@@ -30,6 +30,12 @@
  *     b. an entry counts only if its writer holds WRITE on it and READ on its namespace
  *        (writing needs READ, for every client and here);
  *     c. a key statement counts only if its signer holds READ on the namespace.
+ *  7. A namespace whose generation moves (a rotation) takes along everything sealed to its key:
+ *     after the change, every namespace below it has its `inherit` and `name` envelopes, and
+ *     every unexpired entry filed under it its key envelope, sealed to the new generation. A
+ *     record created after the rotation was prepared is not covered by its compare-and-swap;
+ *     without this rule the rotation would leave it sealed to the old key, unreadable
+ *     (`STORE_CONFLICT`: the rotation is prepared again and re-seals it).
  *
  * It returns the rows to write; any failure throws a typed error and nothing is written.
  */
@@ -191,8 +197,13 @@ export function touchedKeys(change: StoreChange): string[] {
 }
 
 /** What the storage must load for this change. */
-export function commitLoad(change: StoreChange): { entryIds: string[]; tokens: string[] } {
+export function commitLoad(change: StoreChange): {
+  entryIds: string[];
+  tokens: string[];
+  namespaceIds: string[];
+} {
   return {
+    namespaceIds: change.put.namespaces.map((r) => r.id),
     entryIds: [
       ...change.put.entries.map((r) => r.id),
       ...change.remove.entries,
@@ -218,8 +229,10 @@ export function checkCommit(input: {
   state: MembershipState;
   actor: Member;
   db: StoreCommitState;
+  /** The server's clock (ms): expired entries, which no client sees, are not held to rule 7. */
+  now: number;
 }): StoreCommitWrite {
-  const { parsed, state, actor, db } = input;
+  const { parsed, state, actor, db, now } = input;
   const { change } = parsed;
   const workspaceId = state.workspaceId;
   const before = ServerRecords.fromRows(workspaceId, db);
@@ -420,6 +433,31 @@ export function checkCommit(input: {
   const problems = auditStore(after, state, { only, reliedOn: true });
   const first = problems[0];
   if (first) refuse(first.code, `Refused: ${first.message}`);
+
+  // 7. a rotation re-seals everything sealed to the rotated keys
+  for (const r of change.put.namespaces) {
+    const prev = before.namespaces.get(r.id);
+    if (!prev || prev.generation === r.generation) continue;
+    const stale =
+      [...after.namespaces.values()].some(
+        (c) =>
+          c.parent === r.id &&
+          ((c.inherit !== null && c.inherit.generation !== r.generation) ||
+            (c.name !== null && c.name.generation !== r.generation)),
+      ) ||
+      [...after.entries.values()].some(
+        (e) =>
+          e.namespace === r.id &&
+          e.keys.namespace.generation !== r.generation &&
+          (e.expiresAt === null || Date.parse(e.expiresAt) > now),
+      );
+    if (stale) {
+      refuse(
+        'STORE_CONFLICT',
+        'The store changed since this rotation was prepared (something was sealed to the old key). Read it again and retry.',
+      );
+    }
+  }
 
   const put: StoredStoreRecord[] = [
     ...change.put.namespaces.map((r) => row('namespace', r, r.token, r.parent, null)),

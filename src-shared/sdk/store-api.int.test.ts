@@ -68,6 +68,7 @@ interface Team {
   bob: BackboneClient;
   carol: BackboneClient;
   keys: Record<string, ClientPrivateKey>;
+  fingerprint: string;
 }
 
 /** alice (ROOT), bob (STORE_USE), carol (STORE_USE + STORE_SHARE). */
@@ -89,7 +90,7 @@ async function team(url = server.url): Promise<Team> {
   };
   const bob = await member('bob', ['STORE_USE']);
   const carol = await member('carol', ['STORE_USE', 'STORE_SHARE']);
-  return { workspace: ws.id, alice, bob, carol, keys };
+  return { workspace: ws.id, alice, bob, carol, keys, fingerprint: ws.fingerprint };
 }
 
 /** The keys a member's device can derive now (namespace secret keys, entry keys), copied. */
@@ -345,6 +346,58 @@ describe('entries and namespaces through the server', () => {
     const info = await t.alice.entry.info('team/x');
     expect(info.version).toBe(4);
     expect(['A', 'C']).toContain(info.value);
+  });
+
+  it('concurrency: a namespace and an entry created while a revocation of their parent is in flight are re-sealed, not left on the old key', async () => {
+    const t = await team();
+    await t.alice.namespace.create('team');
+    await t.alice.namespace.grant('team', 'bob', { access: ['READ'] });
+    await t.alice.namespace.grant('team', 'carol', { access: ['READ', 'WRITE'] });
+    // a second device of alice revokes bob; its first commit is held until carol has created
+    // `team/sub` and `team/e` (records the rotation, prepared before, does not know)
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = true;
+    let reachedCommit!: () => void;
+    const atCommit = new Promise<void>((resolve) => (reachedCommit = resolve));
+    const revoker = new BackboneClient({
+      server: server.url,
+      workspace: t.workspace,
+      username: 'alice',
+      privateKey: t.keys.alice!,
+      expectFingerprint: t.fingerprint,
+      http: {
+        fetch: async (input, init) => {
+          const url = new URL(input);
+          if (holding && init?.method === 'POST' && url.pathname.endsWith('/store/commit')) {
+            holding = false;
+            reachedCommit();
+            await held;
+          }
+          return fetch(input, init);
+        },
+      },
+    });
+    const revoked = revoker.namespace.revoke('team', 'bob');
+    await Promise.race([atCommit, revoked]);
+    await t.carol.namespace.create('team/sub');
+    await t.carol.entry.set('team/sub/k', 'in sub');
+    await t.carol.entry.set('team/e', 'in team');
+    release();
+    await revoked;
+    // fresh devices (no rollback memory, no cached keys) read everything
+    for (const name of ['alice', 'carol'] as const) {
+      const fresh = new BackboneClient({
+        server: server.url,
+        workspace: t.workspace,
+        username: name,
+        privateKey: t.keys[name]!,
+        expectFingerprint: t.fingerprint,
+      });
+      expect(await fresh.entry.get('team/sub/k')).toBe('in sub');
+      expect(await fresh.entry.get('team/e')).toBe('in team');
+    }
+    expect(await codeOf(t.bob.entry.get('team/e'))).toBe('STORE_NO_KEY');
   });
 });
 

@@ -18,7 +18,8 @@
  *
  * The whole change is signed as a `store.rotation` bundle and committed at once (the server
  * applies it with compare-and-swap on every record, so a write racing with the rotation fails
- * and is retried against the new keys).
+ * and is retried against the new keys; and it refuses a rotation that would leave a namespace or
+ * entry created meanwhile sealed to the old key, so the rotation is prepared again with it).
  *
  * Entry keys are not changed by a namespace rotation: U may have kept the keys of entries it
  * already read, and it keeps what it already saw. Every later write uses a fresh entry key sealed
