@@ -338,13 +338,26 @@ export class StoreService {
     if (!(await this.workspaces.isConfirmed(this.#id(workspaceId)))) return false;
     if (!view.allNamespaces().some((r) => r.naming < generation)) return false;
     const { view: all } = await this.records({ all: true }, workspaceId);
-    const r = retokenize(ctx, all);
-    if (r.updated.namespaces + r.updated.entries === 0) {
-      this.#retokenized.add(key);
-      return false;
+    try {
+      const r = retokenize(ctx, all);
+      if (r.updated.namespaces + r.updated.entries === 0) {
+        this.#retokenized.add(key);
+        return false;
+      }
+      await this.commit({ change: r.change }, workspaceId);
+      return true;
+    } catch (error) {
+      // Another client finished it first: run the operation again on fresh records (the caller
+      // finishes at most once per operation).
+      if (error instanceof ServerError && error.serverCode === 'STORE_CONFLICT') return true;
+      // A path was written again under the new naming key meanwhile, so an old record cannot
+      // move onto it: the operation goes on with what it can see; this generation is not retried.
+      if (isBackboneError(error) && error.code === 'STORE_CONFLICT') {
+        this.#retokenized.add(key);
+        return false;
+      }
+      throw error;
     }
-    await this.commit({ change: r.change }, workspaceId);
-    return true;
   }
 
   /** Creates the root namespace if the store has none (needs ROOT). */
