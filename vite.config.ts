@@ -6,6 +6,7 @@ const UNIT = [
   'src-*/**/*.test.tsx',
   'e2e/support/**/*.test.ts',
   'scripts/**/*.test.ts',
+  'fuzz/**/*.test.ts',
 ];
 
 // The renderer is a plain web app: the same build runs inside Electron (served from app://)

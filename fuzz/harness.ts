@@ -56,6 +56,8 @@ export interface FuzzResult {
   seed: number;
   results: EntryPointResult[];
   failures: EntryPointResult[];
+  /** Suites whose process answered its probe after the suite's last case. */
+  probed: string[];
   ms: number;
 }
 
@@ -79,15 +81,31 @@ export function nameHash(name: string): number {
   return h >>> 0;
 }
 
-/** Splits `total` runs by weight, at least one each. */
+/**
+ * Splits `total` runs by weight, at least one each. The shares add up to exactly `total`
+ * (largest remainders get the runs rounding leaves over) whenever `total` is at least the
+ * number of weights, so `--runs 100000` runs 100,000 cases.
+ */
 export function distribute(total: number, weights: number[]): number[] {
+  if (weights.length === 0) return [];
   const sum = weights.reduce((a, b) => a + b, 0) || 1;
-  return weights.map((w) => Math.max(1, Math.floor((total * w) / sum)));
+  const exact = weights.map((w) => (total * w) / sum);
+  const shares = exact.map((x) => Math.max(1, Math.floor(x)));
+  let left = total - shares.reduce((a, b) => a + b, 0);
+  const byRemainder = exact
+    .map((x, i) => ({ i, rest: x - Math.floor(x) }))
+    .sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (let k = 0; left > 0; k = (k + 1) % byRemainder.length, left--) {
+    const index = byRemainder[k]!.i;
+    shares[index] = shares[index]! + 1;
+  }
+  return shares;
 }
 
 export async function runSuites(suites: Suite[], options: FuzzOptions): Promise<FuzzResult> {
   const started = Date.now();
   const results: EntryPointResult[] = [];
+  const probed: string[] = [];
   const selected = (name: string) =>
     options.only.length === 0 || options.only.some((part) => name.includes(part));
   const suiteRuns = distribute(
@@ -112,6 +130,7 @@ export async function runSuites(suites: Suite[], options: FuzzOptions): Promise<
         if (result.failure) options.log(result.failure);
       }
       await instance.probe();
+      probed.push(suite.name);
     } finally {
       await instance.close();
     }
@@ -120,6 +139,7 @@ export async function runSuites(suites: Suite[], options: FuzzOptions): Promise<
     seed: options.seed,
     results,
     failures: results.filter((r) => r.failure !== undefined),
+    probed,
     ms: Date.now() - started,
   };
 }

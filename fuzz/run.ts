@@ -43,5 +43,8 @@ console.log(
   `\n${result.results.length} entry points, ${total} cases, ${result.failures.length} failing, ` +
     `${(result.ms / 1000).toFixed(1)} s, seed ${result.seed}`,
 );
+console.log(
+  `still serving after the last case: ${result.probed.length > 0 ? result.probed.join(', ') : 'no suite ran'}`,
+);
 for (const failure of result.failures) console.log(`\nFAILED ${failure.name}\n${failure.failure}`);
 process.exit(result.failures.length > 0 ? 1 : 0);
