@@ -31,14 +31,35 @@ export type IpcHandlers = {
 export type IpcEventSink = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => void;
 
 export function createIpcHandlers(core: AppCore): IpcHandlers {
-  return {
-    'app.status': () => core.status(),
-    ...sessionHandlers(core.services),
-    ...onboardingHandlers(core.services),
-    ...memberHandlers(core.services),
-    ...settingsHandlers(core.services),
-    ...vaultHandlers(core.services),
-  };
+  return afterSuccess(
+    {
+      'app.status': () => core.status(),
+      ...sessionHandlers(core.services),
+      ...onboardingHandlers(core.services),
+      ...memberHandlers(core.services),
+      ...settingsHandlers(core.services),
+      ...vaultHandlers(core.services),
+    },
+    () => core.services.session.saveTimings(),
+  );
+}
+
+/**
+ * Runs `after` once a handler succeeded, before its answer leaves. A refused request changes no
+ * state, so what a request only measured on the way (Argon2id timings) is saved here.
+ */
+function afterSuccess(handlers: IpcHandlers, after: () => Promise<void>): IpcHandlers {
+  const wrapped: Record<string, (request: never) => Promise<unknown>> = {};
+  for (const [channel, handler] of Object.entries(handlers) as Array<
+    [string, (request: never) => unknown]
+  >) {
+    wrapped[channel] = async (request) => {
+      const response = await handler(request);
+      await after();
+      return response;
+    };
+  }
+  return wrapped as unknown as IpcHandlers;
 }
 
 /**

@@ -47,6 +47,8 @@ export class SessionManager {
   #verifiedAt: string | null = null;
   #lock: Promise<unknown> = Promise.resolve();
   #timings = new Map<string, number>();
+  /** Timings measured since the last save: written once a request succeeded (`saveTimings`). */
+  #unsavedTimings = new Map<string, number>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -57,7 +59,7 @@ export class SessionManager {
       get: (key) => this.#timings.get(key),
       set: (key, ms) => {
         this.#timings.set(key, ms);
-        void ctx.appState.update((s) => ({ ...s, kdfTimings: { ...s.kdfTimings, [key]: ms } }));
+        this.#unsavedTimings.set(key, ms);
       },
     });
     this.quickUnlockStore = new QuickUnlockStore(ctx.dataDir, ctx.keychain);
@@ -67,6 +69,26 @@ export class SessionManager {
   async load(): Promise<void> {
     const state = await this.ctx.appState.read();
     for (const [key, ms] of Object.entries(state.kdfTimings)) this.#timings.set(key, ms);
+  }
+
+  /**
+   * Writes the Argon2id timings measured since the last save to app-state.json. Called once a
+   * request succeeded (ipc-handlers.ts): a refused request (say, the password checked, then the
+   * server refused) changes no file; its timings are kept in memory and saved with the next
+   * request that succeeds.
+   */
+  async saveTimings(): Promise<void> {
+    if (this.#unsavedTimings.size === 0) return;
+    const unsaved = Object.fromEntries(this.#unsavedTimings);
+    this.#unsavedTimings.clear();
+    try {
+      await this.ctx.appState.update((s) => ({
+        ...s,
+        kdfTimings: { ...s.kdfTimings, ...unsaved },
+      }));
+    } catch (error) {
+      this.ctx.log(`timings not saved: ${error instanceof Error ? error.message : ''}`);
+    }
   }
 
   /** Services started when keys arrive, stopped on lock. */
