@@ -11,6 +11,7 @@ import type { AppStatus, IpcEvent, IpcEventPayload } from '../../src-shared/ipc/
 import { BackboneError } from '../../src-shared/errors.js';
 import { createCoreContext } from './core-context.js';
 import { installKeyRegistry } from './key-registry.js';
+import { EmergencyKitCheck } from './onboarding/emergency-kit.js';
 import { JoinFlow } from './onboarding/join.js';
 import { ServerManager } from './server/server-manager.js';
 import type { CoreServices } from './services.js';
@@ -19,6 +20,7 @@ import { SessionManager } from './session/session-manager.js';
 import { NO_TEST_MODE, type TestMode } from './test-mode.js';
 import type { Clipboard } from './vault/clipboard.js';
 import { VaultService, type VaultServiceOptions } from './vault/vault-service.js';
+import { CurrentWorkspace } from './workspace/current-workspace.js';
 import { WorkspaceWatcher } from './workspace/workspace-watcher.js';
 
 export interface AppCoreOptions {
@@ -72,22 +74,18 @@ export class AppCore extends EventEmitter<AppCoreEvents> {
     });
     const servers = new ServerManager(ctx);
     const session = new SessionManager(ctx, servers);
-    const services: CoreServices = {
-      ctx,
-      servers,
-      session,
-      join: new JoinFlow(() => services),
-      watcher: new WorkspaceWatcher(() => services),
-      vault: new VaultService(ctx, () => services, {
-        ...options.vault,
-        ...(options.clipboard ? { clipboard: options.clipboard } : {}),
-      }),
-      kitChallenge: undefined,
-    };
-    session.addUnlockedService(services.vault);
-    session.addUnlockedService(services.watcher);
-    session.addUnlockedService(services.join);
-    this.services = services;
+    const workspace = new CurrentWorkspace({ ctx, session });
+    const vault = new VaultService(
+      { ctx, session, workspace },
+      { ...options.vault, ...(options.clipboard ? { clipboard: options.clipboard } : {}) },
+    );
+    const watcher = new WorkspaceWatcher({ ctx, session, vault });
+    const join = new JoinFlow({ ctx, session, workspace });
+    const kit = new EmergencyKitCheck({ ctx, session });
+    session.addUnlockedService(vault);
+    session.addUnlockedService(watcher);
+    session.addUnlockedService(join);
+    this.services = { ctx, servers, session, workspace, join, kit, watcher, vault };
   }
 
   get session(): SessionManager {

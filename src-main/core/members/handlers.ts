@@ -15,7 +15,7 @@ type MemberChannels =
   | 'members.dismissVerificationWarning';
 
 /** After a change: refetch, verify, tell every renderer. */
-async function changed(core: CoreServices): Promise<void> {
+async function changed(core: Pick<CoreServices, 'watcher'>): Promise<void> {
   await core.watcher.refresh();
 }
 

@@ -40,7 +40,9 @@ export function summarize(entry: MembershipEntry): string {
   }
 }
 
-export async function membershipLogView(core: CoreServices): Promise<MembershipLogView> {
+export async function membershipLogView(
+  core: Pick<CoreServices, 'ctx' | 'session'>,
+): Promise<MembershipLogView> {
   const { ctx, session } = core;
   return session.verified(async (client) => {
     // Verifies what is new and moves this device's pin forward first.

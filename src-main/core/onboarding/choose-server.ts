@@ -4,11 +4,11 @@ import type { IpcRequest, SessionState } from '../../../src-shared/ipc/contract.
 import type { CoreServices } from '../services.js';
 
 export function chooseServer(
-  core: CoreServices,
+  core: Pick<CoreServices, 'ctx' | 'session' | 'servers'>,
   request: IpcRequest<'onboarding.chooseServer'>,
 ): Promise<SessionState> {
   const { session, servers, ctx } = core;
-  return session.exclusive(async () => {
+  return session.transition(async () => {
     if (!session.unlocked) {
       throw new BackboneError(
         'SESSION_LOCKED',
@@ -25,8 +25,5 @@ export function chooseServer(
     if (request.mode === 'embedded') await servers.chooseEmbedded();
     else await servers.chooseRemote(request.url);
     await session.rebuildClient();
-    await session.restartServices();
-    await session.emitChanged();
-    return session.state();
   });
 }

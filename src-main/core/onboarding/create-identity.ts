@@ -9,15 +9,15 @@ import { BackboneError } from '../../../src-shared/errors.js';
 import type { IpcRequest, SessionState } from '../../../src-shared/ipc/contract.js';
 import type { CoreServices } from '../services.js';
 import { wipeSecrets } from '../session/keyfile-crypto.js';
-import { enforcePasswordPolicy } from './password-policy.js';
+import { enforcePasswordPolicy } from '../security/password-policy.js';
 import { saveIdentity } from './save-identity.js';
 
 export function createIdentity(
-  core: CoreServices,
+  core: Pick<CoreServices, 'ctx' | 'session'>,
   request: IpcRequest<'onboarding.createIdentity'>,
 ): Promise<SessionState> {
   const { ctx, session } = core;
-  return session.exclusive(async () => {
+  return session.transition(async () => {
     if (await session.hasIdentity()) {
       throw new BackboneError(
         'SESSION_WRONG_STATE',
@@ -46,6 +46,5 @@ export function createIdentity(
       throw error;
     }
     await session.adopt(secrets);
-    return session.state();
   });
 }

@@ -10,7 +10,8 @@ import {
 } from '../../../src-shared/crypto/index.js';
 import { BackboneError } from '../../../src-shared/errors.js';
 import type { IpcRequest, IpcResponse, SessionState } from '../../../src-shared/ipc/contract.js';
-import type { CoreServices } from '../services.js';
+import type { CoreContext } from '../core-context.js';
+import type { SessionManager } from '../session/session-manager.js';
 
 function pickPositions(count: number): number[] {
   const chosen = new Set<number>();
@@ -22,52 +23,66 @@ function pickPositions(count: number): number[] {
   return [...chosen].sort((a, b) => a - b);
 }
 
-async function requireUnconfirmed(core: CoreServices): Promise<void> {
-  if ((await core.ctx.appState.read()).kitConfirmed) {
-    throw new BackboneError(
-      'SESSION_WRONG_STATE',
-      'The Emergency Kit was already confirmed. To see it again, use Settings → Emergency Kit (it asks for your password).',
-    );
-  }
+export interface EmergencyKitCheckDeps {
+  ctx: Pick<CoreContext, 'appState'>;
+  session: Pick<SessionManager, 'withRootSecret' | 'transition'>;
 }
 
-export async function showEmergencyKit(
-  core: CoreServices,
-): Promise<IpcResponse<'onboarding.emergencyKit'>> {
-  await requireUnconfirmed(core);
-  const words = core.session.withRootSecret((rs) => emergencyKitWords(rs));
-  core.kitChallenge = pickPositions(3);
-  return { title: EMERGENCY_KIT_TITLE, words, confirm: [...core.kitChallenge] };
-}
+/**
+ * The onboarding step that shows the kit and checks three of its words: the positions asked
+ * for are this step's own state, from `show` to a successful `confirm`.
+ */
+export class EmergencyKitCheck {
+  #challenge: number[] | undefined;
 
-export async function confirmEmergencyKit(
-  core: CoreServices,
-  request: IpcRequest<'onboarding.confirmEmergencyKit'>,
-): Promise<SessionState> {
-  await requireUnconfirmed(core);
-  const challenge = core.kitChallenge;
-  if (!challenge) {
-    throw new BackboneError('SESSION_WRONG_STATE', 'Show the Emergency Kit first.');
+  constructor(private readonly deps: EmergencyKitCheckDeps) {}
+
+  async show(): Promise<IpcResponse<'onboarding.emergencyKit'>> {
+    await this.#requireUnconfirmed();
+    const words = this.deps.session.withRootSecret((rs) => emergencyKitWords(rs));
+    this.#challenge = pickPositions(3);
+    return { title: EMERGENCY_KIT_TITLE, words, confirm: [...this.#challenge] };
   }
-  const positions = request.answers.map((a) => a.position).sort((a, b) => a - b);
-  if (positions.join() !== challenge.join()) {
-    throw new BackboneError(
-      'INVALID_ARGUMENT',
-      `Type the words at positions ${challenge.join(', ')}.`,
+
+  confirm(request: IpcRequest<'onboarding.confirmEmergencyKit'>): Promise<SessionState> {
+    const { ctx, session } = this.deps;
+    return session.transition(
+      async () => {
+        await this.#requireUnconfirmed();
+        const challenge = this.#challenge;
+        if (!challenge) {
+          throw new BackboneError('SESSION_WRONG_STATE', 'Show the Emergency Kit first.');
+        }
+        const positions = request.answers.map((a) => a.position).sort((a, b) => a - b);
+        if (positions.join() !== challenge.join()) {
+          throw new BackboneError(
+            'INVALID_ARGUMENT',
+            `Type the words at positions ${challenge.join(', ')}.`,
+          );
+        }
+        const words = session.withRootSecret((rs) => emergencyKitWords(rs));
+        for (const answer of [...request.answers].sort((a, b) => a.position - b.position)) {
+          const typed = normalizeEmergencyKitInput(answer.word);
+          if (typed.length !== 1 || typed[0] !== words[answer.position - 1]) {
+            throw new BackboneError(
+              'KIT_INVALID',
+              `Word ${answer.position} does not match your Emergency Kit. Look at the kit again and retype it.`,
+            );
+          }
+        }
+        this.#challenge = undefined;
+        await ctx.appState.update((s) => ({ ...s, kitConfirmed: true }));
+      },
+      { restart: false },
     );
   }
-  const words = core.session.withRootSecret((rs) => emergencyKitWords(rs));
-  for (const answer of [...request.answers].sort((a, b) => a.position - b.position)) {
-    const typed = normalizeEmergencyKitInput(answer.word);
-    if (typed.length !== 1 || typed[0] !== words[answer.position - 1]) {
+
+  async #requireUnconfirmed(): Promise<void> {
+    if ((await this.deps.ctx.appState.read()).kitConfirmed) {
       throw new BackboneError(
-        'KIT_INVALID',
-        `Word ${answer.position} does not match your Emergency Kit. Look at the kit again and retype it.`,
+        'SESSION_WRONG_STATE',
+        'The Emergency Kit was already confirmed. To see it again, use Settings → Emergency Kit (it asks for your password).',
       );
     }
   }
-  core.kitChallenge = undefined;
-  await core.ctx.appState.update((s) => ({ ...s, kitConfirmed: true }));
-  await core.session.emitChanged();
-  return core.session.state();
 }

@@ -3,7 +3,6 @@ import type { IpcHandlerMap } from '../handler-map.js';
 import type { CoreServices } from '../services.js';
 import { chooseServer } from './choose-server.js';
 import { createIdentity } from './create-identity.js';
-import { confirmEmergencyKit, showEmergencyKit } from './emergency-kit.js';
 import { restoreFromKit } from './restore-from-kit.js';
 import { signInWithPassword } from './sign-in-with-password.js';
 import { createWorkspace, existingWorkspaces, openWorkspace } from './workspace-setup.js';
@@ -24,8 +23,8 @@ type OnboardingChannels =
 export function onboardingHandlers(core: CoreServices): IpcHandlerMap<OnboardingChannels> {
   return {
     'onboarding.createIdentity': (request) => createIdentity(core, request),
-    'onboarding.emergencyKit': () => showEmergencyKit(core),
-    'onboarding.confirmEmergencyKit': (request) => confirmEmergencyKit(core, request),
+    'onboarding.emergencyKit': () => core.kit.show(),
+    'onboarding.confirmEmergencyKit': (request) => core.kit.confirm(request),
     'onboarding.chooseServer': (request) => chooseServer(core, request),
     'onboarding.existingWorkspaces': () => existingWorkspaces(core),
     'onboarding.createWorkspace': (request) => createWorkspace(core, request),

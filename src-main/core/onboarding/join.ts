@@ -8,12 +8,11 @@
  * fingerprint (a server could otherwise present a look-alike workspace).
  */
 import QRCode from 'qrcode';
-import { BackboneError } from '../../../src-shared/errors.js';
 import type { IpcRequest, SessionState } from '../../../src-shared/ipc/contract.js';
-import type { CoreServices } from '../services.js';
-import type { UnlockedServices } from '../session/session-manager.js';
+import type { CoreContext } from '../core-context.js';
+import type { SessionManager, UnlockedServices } from '../session/session-manager.js';
+import type { CurrentWorkspace } from '../workspace/current-workspace.js';
 import { EventStream } from '../workspace/event-stream.js';
-import { useWorkspace } from './workspace-setup.js';
 
 const POLL_MS = 4000;
 
@@ -22,15 +21,21 @@ export async function invitationQrDataUrl(text: string): Promise<string> {
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }
 
+export interface JoinFlowDeps {
+  ctx: Pick<CoreContext, 'profile' | 'appState' | 'log'>;
+  session: Pick<SessionManager, 'unlocked' | 'client' | 'token' | 'setJoinView' | 'transition'>;
+  workspace: Pick<CurrentWorkspace, 'requireNone' | 'fetch' | 'use'>;
+}
+
 export class JoinFlow implements UnlockedServices {
   #stream: EventStream | undefined;
   #timer: NodeJS.Timeout | undefined;
   #checking = false;
 
-  constructor(private readonly core: () => CoreServices) {}
+  constructor(private readonly deps: JoinFlowDeps) {}
 
   async start(): Promise<void> {
-    const { ctx, session } = this.core();
+    const { ctx, session } = this.deps;
     const [app, data] = await Promise.all([ctx.appState.read(), ctx.profile.read()]);
     if (!app.join || data.workspace !== undefined || !session.unlocked || !data.server) return;
     try {
@@ -58,14 +63,11 @@ export class JoinFlow implements UnlockedServices {
   }
 
   begin(request: IpcRequest<'onboarding.startJoin'>): Promise<SessionState> {
-    const { ctx, session } = this.core();
-    return session.exclusive(async () => {
-      const client = session.client();
-      if ((await ctx.profile.read()).workspace !== undefined) {
-        throw new BackboneError('SESSION_WRONG_STATE', 'This device already uses a workspace.');
-      }
+    const { ctx, session, workspace } = this.deps;
+    return session.transition(async () => {
+      await workspace.requireNone();
       // Logs in (registering the identity on the server) so the push channel can be followed.
-      await client.authenticate();
+      await session.client().authenticate();
       await ctx.appState.update((s) => ({
         ...s,
         join: {
@@ -75,56 +77,49 @@ export class JoinFlow implements UnlockedServices {
           since: new Date().toISOString(),
         },
       }));
-      await session.restartServices();
-      await session.emitChanged();
-      return session.state();
     });
   }
 
   cancel(): Promise<SessionState> {
-    const { ctx, session } = this.core();
-    return session.exclusive(async () => {
-      this.stop();
-      await ctx.appState.update((s) => ({ ...s, join: null }));
-      session.setJoinView(null);
-      await session.emitChanged();
-      return session.state();
-    });
+    const { ctx, session } = this.deps;
+    // Only the join stops: nothing else runs before a workspace is chosen.
+    return session.transition(
+      async () => {
+        this.stop();
+        await ctx.appState.update((s) => ({ ...s, join: null }));
+        session.setJoinView(null);
+      },
+      { restart: false },
+    );
   }
 
   /** Has an administrator added us yet? */
   async check(): Promise<boolean> {
     if (this.#checking) return false;
     this.#checking = true;
-    const core = this.core();
+    const { ctx, session, workspace } = this.deps;
     try {
-      const app = await core.ctx.appState.read();
+      const app = await ctx.appState.read();
       const join = app.join;
-      if (!join || !core.session.unlocked) return false;
-      const listed = await core.session.client().workspace.list();
+      if (!join || !session.unlocked) return false;
+      const listed = await session.client().workspace.list();
       const match = listed.find((w) =>
         join.workspaceId !== null ? w.id === join.workspaceId : w.pin !== 'mismatch',
       );
       if (!match) return false;
-      await core.session.exclusive(async () => {
-        const ws = await core.session.verified((client) =>
-          client.workspace.get({
-            workspaceId: match.id,
-            ...(join.expectFingerprint ? { expectFingerprint: join.expectFingerprint } : {}),
-          }),
-        );
+      await session.transition(async () => {
+        const ws = await workspace.fetch(match.id, join.expectFingerprint || undefined);
         if (ws.confirmed) {
-          await useWorkspace(core, ws);
+          await workspace.use(ws);
           return;
         }
-        await core.ctx.appState.update((s) => ({ ...s, join: null }));
-        core.session.setJoinView(null);
-        await core.session.restartServices();
-        await core.session.emitChanged();
+        // Without a fingerprint to compare the workspace step lists it; the join is over.
+        await ctx.appState.update((s) => ({ ...s, join: null }));
+        session.setJoinView(null);
       });
       return true;
     } catch (error) {
-      core.ctx.log(`join: check failed: ${error instanceof Error ? error.message : ''}`);
+      ctx.log(`join: check failed: ${error instanceof Error ? error.message : ''}`);
       return false;
     } finally {
       this.#checking = false;
@@ -132,7 +127,7 @@ export class JoinFlow implements UnlockedServices {
   }
 
   async #makeView(join: { username: string; workspaceId: string | null; since: string }) {
-    const { session } = this.core();
+    const { session } = this.deps;
     const invitation = await session.client().user.generate(join.username);
     session.setJoinView({
       username: invitation.name,

@@ -12,15 +12,15 @@ import { BackboneError } from '../../../src-shared/errors.js';
 import type { IpcRequest, SessionState } from '../../../src-shared/ipc/contract.js';
 import type { CoreServices } from '../services.js';
 import { wipeSecrets } from '../session/keyfile-crypto.js';
-import { enforcePasswordPolicy } from './password-policy.js';
+import { enforcePasswordPolicy } from '../security/password-policy.js';
 import { addressOf, saveIdentity } from './save-identity.js';
 
 export function restoreFromKit(
-  core: CoreServices,
+  core: Pick<CoreServices, 'ctx' | 'session'>,
   request: IpcRequest<'onboarding.restoreFromKit'>,
 ): Promise<SessionState> {
   const { ctx, session } = core;
-  return session.exclusive(async () => {
+  return session.transition(async () => {
     if (session.unlocked) {
       throw new BackboneError(
         'SESSION_WRONG_STATE',
@@ -51,6 +51,5 @@ export function restoreFromKit(
       throw error;
     }
     await session.adopt(secrets);
-    return session.state();
   });
 }

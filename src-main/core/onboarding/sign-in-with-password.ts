@@ -29,14 +29,13 @@ import { PASSWORD_ACCESS_PATH, webSocketUrl } from '../../../src-shared/sdk/clie
 import type { CoreServices } from '../services.js';
 import { unlockKeyfileOffThread, wipeSecrets } from '../session/keyfile-crypto.js';
 import { saveIdentity } from './save-identity.js';
-import { useWorkspace } from './workspace-setup.js';
 
 export function signInWithPassword(
-  core: CoreServices,
+  core: Pick<CoreServices, 'ctx' | 'session' | 'servers' | 'workspace'>,
   request: IpcRequest<'onboarding.signInWithPassword'>,
 ): Promise<SessionState> {
-  const { ctx, session, servers } = core;
-  return session.exclusive(async () => {
+  const { ctx, session, servers, workspace } = core;
+  return session.transition(async (scope) => {
     if (await session.hasIdentity()) {
       throw new BackboneError(
         'SESSION_WRONG_STATE',
@@ -90,6 +89,8 @@ export function signInWithPassword(
       ],
     }));
     await session.adopt(secrets);
+    // The identity is on this device and unlocked, whatever happens next.
+    scope.committed();
     const ws = await session.verified(async (client) => {
       await client.authenticate();
       return client.workspace.get({
@@ -99,11 +100,6 @@ export function signInWithPassword(
     });
     // Without a fingerprint the user confirmed, nothing is pinned: the identity is saved and the
     // workspace step lists the workspace, to be opened once its fingerprint was compared.
-    if (ws.confirmed) {
-      await useWorkspace(core, ws);
-    } else {
-      await session.emitChanged();
-    }
-    return session.state();
+    if (ws.confirmed) await workspace.use(ws);
   });
 }

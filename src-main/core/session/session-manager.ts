@@ -32,6 +32,23 @@ export interface UnlockedServices {
   stop(): void;
 }
 
+/** What a state change may say about itself while it runs (`SessionManager.transition`). */
+export interface TransitionScope {
+  /**
+   * The change has happened (an identity saved, a workspace made current): if the rest of the
+   * work fails, the services still restart and the renderer still hears of it before the error
+   * is thrown.
+   */
+  committed(): void;
+}
+
+export interface TransitionOptions {
+  /** Restart the unlocked services afterwards (they follow server, workspace, join); default yes. */
+  restart?: boolean;
+  /** Send `session.changed` afterwards; default yes. */
+  announce?: boolean;
+}
+
 /** Did the server serve something that does not verify (fork, rollback, bad signature…)? */
 export function isVerificationFailure(error: unknown): error is BackboneError {
   return error instanceof VerificationError || isBackboneError(error, 'SERVER_KEY_CHANGED');
@@ -105,6 +122,36 @@ export class SessionManager {
     const run = this.#lock.then(task);
     this.#lock = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * One state change, the way every one is made: `work` runs alone (`exclusive`); once it
+   * succeeded the unlocked services restart, the renderer hears `session.changed`, and the new
+   * state is the answer. A `work` that fails before `scope.committed()` changed nothing: no
+   * restart, no event, the error as it was. A `work` that finds nothing to do returns
+   * `'unchanged'`: the state is the answer, nothing restarts, nothing is announced.
+   */
+  transition(
+    work: (scope: TransitionScope) => Promise<void | 'unchanged'>,
+    options: TransitionOptions = {},
+  ): Promise<SessionState> {
+    return this.exclusive(async () => {
+      let committed = false;
+      let outcome: void | 'unchanged';
+      try {
+        outcome = await work({ committed: () => (committed = true) });
+      } catch (error) {
+        if (committed) await this.#settle(options);
+        throw error;
+      }
+      if (outcome !== 'unchanged') await this.#settle(options);
+      return this.state();
+    });
+  }
+
+  async #settle({ restart = true, announce = true }: TransitionOptions): Promise<void> {
+    if (restart) await this.restartServices();
+    if (announce) await this.emitChanged();
   }
 
   async hasIdentity(): Promise<boolean> {
@@ -184,14 +231,14 @@ export class SessionManager {
   // --- unlocking -------------------------------------------------------------------------------
 
   unlock(password: string): Promise<SessionState> {
-    return this.exclusive(async () => {
+    return this.transition(async () => {
       if (!(await this.hasIdentity())) {
         throw new BackboneError(
           'SESSION_WRONG_STATE',
           'There is no identity on this device yet. Create one or restore it first.',
         );
       }
-      if (this.unlocked) return this.state();
+      if (this.unlocked) return 'unchanged';
       await cryptoReady();
       const keyfile = await this.ctx.profile.readKeyfile();
       const opened = await this.progress.run(
@@ -205,13 +252,12 @@ export class SessionManager {
         rootSecret: opened.rootSecret,
         deviceSignKeyPair: opened.deviceSignKeyPair,
       });
-      return this.state();
     });
   }
 
   quickUnlock(): Promise<SessionState> {
-    return this.exclusive(async () => {
-      if (this.unlocked) return this.state();
+    return this.transition(async () => {
+      if (this.unlocked) return 'unchanged';
       const settings = await this.ctx.settings.read();
       if (!settings.quickUnlock || !this.quickUnlockStore.available) {
         throw new BackboneError(
@@ -227,13 +273,13 @@ export class SessionManager {
       } finally {
         sodium().memzero(key);
       }
-      return this.state();
     });
   }
 
   /**
-   * Takes ownership of unlocked keys (the caller must not wipe them): builds the SDK client,
-   * starts auto-lock and the unlocked services. Also used right after creating or restoring.
+   * Takes ownership of unlocked keys (the caller must not wipe them): builds the SDK client and
+   * starts auto-lock. Runs inside a transition, which then starts the unlocked services. Also
+   * used right after creating or restoring an identity.
    */
   async adopt(secrets: KeyfileSecrets): Promise<void> {
     if (this.#secrets && this.#secrets !== secrets) wipeSecrets(this.#secrets);
@@ -241,16 +287,11 @@ export class SessionManager {
     await this.rebuildClient();
     const settings = await this.ctx.settings.read();
     this.autoLock.start(settings.autoLockMinutes);
-    await this.restartServices();
-    await this.emitChanged();
   }
 
   lock(): Promise<SessionState> {
-    return this.exclusive(async () => {
-      this.#lockNow();
-      await this.emitChanged();
-      return this.state();
-    });
+    // The lock stops every unlocked service itself.
+    return this.transition(async () => this.#lockNow(), { restart: false });
   }
 
   #lockNow(): void {

@@ -1,7 +1,7 @@
 /** IPC handlers of Settings. */
 import type { IpcHandlerMap } from '../handler-map.js';
+import { registerPasswordAccess } from '../security/password-access.js';
 import type { CoreServices } from '../services.js';
-import { registerPasswordAccess } from './password-access.js';
 import { setQuickUnlock } from './quick-unlock.js';
 import { revealEmergencyKit } from './reveal-kit.js';
 import { changeKdf, changePassword } from './rewrap-keyfile.js';
@@ -55,11 +55,11 @@ export function settingsHandlers(core: CoreServices): IpcHandlerMap<SettingsChan
       return emitSettings(core);
     },
     'settings.changeServerUrl': async ({ url }) => {
-      session.client();
-      await core.servers.changeRemoteUrl(url);
-      await session.rebuildClient();
-      await session.restartServices();
-      await session.emitChanged();
+      await session.transition(async () => {
+        session.client();
+        await core.servers.changeRemoteUrl(url);
+        await session.rebuildClient();
+      });
       return emitSettings(core);
     },
   };

@@ -6,7 +6,7 @@ import type { CoreServices } from '../services.js';
 import { unlockKeyfileOffThread, wipeSecrets, keyfileParams } from '../session/keyfile-crypto.js';
 
 export async function setQuickUnlock(
-  core: CoreServices,
+  core: Pick<CoreServices, 'ctx' | 'session'>,
   request: IpcRequest<'settings.setQuickUnlock'>,
 ): Promise<void> {
   const { ctx, session } = core;

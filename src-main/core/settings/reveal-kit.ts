@@ -9,7 +9,7 @@ import type { CoreServices } from '../services.js';
 import { keyfileParams, unlockKeyfileOffThread, wipeSecrets } from '../session/keyfile-crypto.js';
 
 export async function revealEmergencyKit(
-  core: CoreServices,
+  core: Pick<CoreServices, 'ctx' | 'session'>,
   password: string,
 ): Promise<IpcResponse<'settings.revealEmergencyKit'>> {
   const { ctx, session } = core;

@@ -9,7 +9,8 @@ import {
   type PwhashParams,
 } from '../../../src-shared/crypto/index.js';
 import type { IpcRequest } from '../../../src-shared/ipc/contract.js';
-import { enforcePasswordPolicy } from '../onboarding/password-policy.js';
+import { registerPasswordAccess } from '../security/password-access.js';
+import { enforcePasswordPolicy } from '../security/password-policy.js';
 import type { CoreServices } from '../services.js';
 import {
   keyfileParams,
@@ -18,10 +19,11 @@ import {
   wrapKeyfileOffThread,
 } from '../session/keyfile-crypto.js';
 import type { Operation } from '../session/progress.js';
-import { registerPasswordAccess } from './password-access.js';
+
+type RewrapDeps = Pick<CoreServices, 'ctx' | 'session'>;
 
 async function rewrap(
-  core: CoreServices,
+  core: RewrapDeps,
   operation: Operation,
   currentPassword: string,
   newPassword: string,
@@ -66,7 +68,7 @@ async function rewrap(
 }
 
 export async function changePassword(
-  core: CoreServices,
+  core: RewrapDeps,
   request: IpcRequest<'settings.changePassword'>,
 ): Promise<void> {
   const data = await core.ctx.profile.read();
@@ -90,7 +92,7 @@ export async function changePassword(
 }
 
 export async function changeKdf(
-  core: CoreServices,
+  core: RewrapDeps,
   request: IpcRequest<'settings.changeKdf'>,
 ): Promise<void> {
   await rewrap(core, 'changeKdf', request.password, request.password, request.params);

@@ -4,7 +4,9 @@ import type { Settings } from '../../../src-shared/ipc/contract.js';
 import type { CoreServices } from '../services.js';
 import { keyfileParams } from '../session/keyfile-crypto.js';
 
-export async function settingsView(core: CoreServices): Promise<Settings> {
+type SettingsViewDeps = Pick<CoreServices, 'ctx' | 'session' | 'servers'>;
+
+export async function settingsView(core: SettingsViewDeps): Promise<Settings> {
   const { ctx, session, servers } = core;
   const [stored, state] = await Promise.all([ctx.settings.read(), session.state()]);
   const current = (await ctx.profile.hasKeyfile())
@@ -31,7 +33,7 @@ export async function settingsView(core: CoreServices): Promise<Settings> {
   };
 }
 
-export async function emitSettings(core: CoreServices): Promise<Settings> {
+export async function emitSettings(core: SettingsViewDeps): Promise<Settings> {
   const view = await settingsView(core);
   core.ctx.emit('settings.changed', view);
   return view;

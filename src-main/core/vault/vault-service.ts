@@ -31,10 +31,9 @@ import type {
 } from '../../../src-shared/ipc/contract.js';
 import type { BackboneClient } from '../../../src-shared/sdk/client.js';
 import { isUnreachable, storeCopySchema, type StoreCopy } from '../../../src-shared/sdk/vault.js';
-import { useWorkspace } from '../onboarding/workspace-setup.js';
 import type { CoreContext } from '../core-context.js';
-import type { CoreServices } from '../services.js';
-import type { UnlockedServices } from '../session/session-manager.js';
+import type { SessionManager, UnlockedServices } from '../session/session-manager.js';
+import type { CurrentWorkspace } from '../workspace/current-workspace.js';
 import { ClipboardGuard, type Clipboard, type ClipboardTimers } from './clipboard.js';
 import { ConnectionTracker } from './connection.js';
 import { OfflineCache, deriveCacheKey, type CacheOwner } from './offline-cache.js';
@@ -53,6 +52,12 @@ export interface VaultServiceOptions {
   undoSeconds?: number;
   /** Delay before the offline copy is refreshed in the background after a change. */
   refreshDelayMs?: number;
+}
+
+export interface VaultServiceDeps {
+  ctx: Pick<CoreContext, 'dataDir' | 'profile' | 'appState' | 'settings' | 'emit' | 'log'>;
+  session: Pick<SessionManager, 'unlocked' | 'client' | 'verified' | 'withRootSecret'>;
+  workspace: Pick<CurrentWorkspace, 'id' | 'list' | 'open'>;
 }
 
 interface Owner extends CacheOwner {
@@ -79,11 +84,15 @@ export class VaultService implements UnlockedServices {
   /** Bumped on every stop: work started before a lock must not touch the state after it. */
   #epoch = 0;
 
-  constructor(
-    ctx: CoreContext,
-    private readonly core: () => CoreServices,
-    options: VaultServiceOptions = {},
-  ) {
+  readonly #ctx: VaultServiceDeps['ctx'];
+  readonly #session: VaultServiceDeps['session'];
+  readonly #workspace: VaultServiceDeps['workspace'];
+
+  constructor(deps: VaultServiceDeps, options: VaultServiceOptions = {}) {
+    const { ctx } = deps;
+    this.#ctx = ctx;
+    this.#session = deps.session;
+    this.#workspace = deps.workspace;
     this.connection = new ConnectionTracker((state) => ctx.emit('vault.connection', state));
     this.cache = new OfflineCache(path.join(ctx.dataDir, 'cache'), (message) => ctx.log(message));
     this.clipboard = options.clipboard
@@ -137,10 +146,9 @@ export class VaultService implements UnlockedServices {
   async #snapshot(): Promise<VaultSnapshot> {
     const epoch = this.#epoch;
     const owner = await this.#owner();
-    const { session } = this.core();
     await this.#warm(owner);
     try {
-      const { listing, copy } = await session.verified((client) => client.vault.snapshot());
+      const { listing, copy } = await this.#session.verified((client) => client.vault.snapshot());
       this.connection.online();
       if (epoch === this.#epoch) {
         this.#copy = undefined;
@@ -166,7 +174,7 @@ export class VaultService implements UnlockedServices {
   async reveal(path: string): Promise<RevealedEntry> {
     const owner = await this.#owner();
     try {
-      const info = await this.core().session.verified((client) => client.entry.info(path));
+      const info = await this.#session.verified((client) => client.entry.info(path));
       this.connection.online();
       return toRevealed(info);
     } catch (error) {
@@ -183,7 +191,7 @@ export class VaultService implements UnlockedServices {
   /** Copies a value: by the core (clipboard port, cleared later) or by the renderer. */
   async copy(path: string): Promise<CopyResponse> {
     const { value } = await this.reveal(path);
-    const seconds = (await this.core().ctx.settings.read()).clipboardSeconds;
+    const seconds = (await this.#ctx.settings.read()).clipboardSeconds;
     if (this.clipboard) {
       await this.clipboard.copy(value, seconds);
       return { by: 'core', clearAfterSeconds: seconds };
@@ -290,18 +298,17 @@ export class VaultService implements UnlockedServices {
   // --- workspaces ----------------------------------------------------------------------------
 
   async workspaces(): Promise<IpcResponse<'vault.workspaces'>> {
-    const { ctx, session } = this.core();
-    const data = await ctx.profile.read();
+    const current = await this.#workspace.id();
     const owner = await this.#owner();
     let listed;
     try {
-      listed = await session.verified((client) => client.workspace.list());
+      listed = await this.#workspace.list();
       this.connection.online();
     } catch (error) {
       if (!isUnreachable(error)) throw error;
       this.#offline(owner, error);
       // Offline: only the workspace this device uses is known.
-      const app = await ctx.appState.read();
+      const app = await this.#ctx.appState.read();
       return {
         workspaces: [
           {
@@ -320,7 +327,7 @@ export class VaultService implements UnlockedServices {
         .map((w) => ({
           id: w.id,
           displayName: w.displayName,
-          current: w.id === data.workspace,
+          current: w.id === current,
           fingerprint: w.fingerprint,
           verifiedHere: w.pin === 'match',
         }))
@@ -353,17 +360,8 @@ export class VaultService implements UnlockedServices {
         `This device has not opened "${target.displayName}" before. Compare its fingerprint with one of its administrators, then open it.`,
       );
     }
-    const core = this.core();
-    await core.session.exclusive(async () => {
-      const ws = await core.session.verified((client) =>
-        client.workspace.get({
-          workspaceId,
-          ...(expectFingerprint !== undefined ? { expectFingerprint } : {}),
-        }),
-      );
-      await useWorkspace(core, ws);
-    });
-    core.ctx.emit('vault.changed', { workspaceId, origin: 'local' });
+    await this.#workspace.open(workspaceId, expectFingerprint);
+    this.#ctx.emit('vault.changed', { workspaceId, origin: 'local' });
     return this.workspaces();
   }
 
@@ -383,10 +381,9 @@ export class VaultService implements UnlockedServices {
     this.#eventTimer = undefined;
     const events = this.#events;
     this.#events = [];
-    const { ctx, session } = this.core();
     let client: BackboneClient;
     try {
-      client = session.client();
+      client = this.#session.client();
     } catch {
       return;
     }
@@ -397,16 +394,15 @@ export class VaultService implements UnlockedServices {
         (e.type !== 'store.changed' || !client.storeService.isOwnCommit(e.workspace, e.revision)),
     );
     if (others.length === 0 || workspaceId === undefined) return;
-    ctx.emit('vault.changed', { workspaceId, origin: 'remote' });
+    this.#ctx.emit('vault.changed', { workspaceId, origin: 'remote' });
     this.#scheduleRefresh();
   }
 
   // --- plumbing ------------------------------------------------------------------------------
 
   async #owner(): Promise<Owner> {
-    const { ctx, session } = this.core();
-    const client = session.client();
-    const data = await ctx.profile.read();
+    const client = this.#session.client();
+    const data = await this.#ctx.profile.read();
     const workspaceId = client.workspaceId;
     if (workspaceId === undefined || data.identity === undefined) {
       throw new BackboneError('SESSION_WRONG_STATE', 'Create or open a workspace first.');
@@ -419,7 +415,7 @@ export class VaultService implements UnlockedServices {
   async #online<T>(task: (client: BackboneClient) => Promise<T>): Promise<T> {
     const owner = await this.#owner();
     try {
-      const result = await this.core().session.verified(task);
+      const result = await this.#session.verified(task);
       this.connection.online();
       return result;
     } catch (error) {
@@ -438,7 +434,7 @@ export class VaultService implements UnlockedServices {
     const owner = await this.#owner();
     let result: T;
     try {
-      result = await this.core().session.verified(task);
+      result = await this.#session.verified(task);
       this.connection.online();
     } catch (error) {
       if (!isUnreachable(error)) throw error;
@@ -449,7 +445,7 @@ export class VaultService implements UnlockedServices {
         { cause: error },
       );
     }
-    this.core().ctx.emit('vault.changed', { workspaceId: owner.workspaceId, origin: 'local' });
+    this.#ctx.emit('vault.changed', { workspaceId: owner.workspaceId, origin: 'local' });
     this.#scheduleRefresh();
     return result;
   }
@@ -471,9 +467,9 @@ export class VaultService implements UnlockedServices {
     const epoch = this.#epoch;
     this.#refreshTimer = setTimeout(() => {
       this.#refreshTimer = undefined;
-      if (!this.#dirty || epoch !== this.#epoch || !this.core().session.unlocked) return;
+      if (!this.#dirty || epoch !== this.#epoch || !this.#session.unlocked) return;
       this.snapshot().catch((error: unknown) =>
-        this.core().ctx.log(
+        this.#ctx.log(
           `vault: background refresh failed: ${error instanceof Error ? error.message : ''}`,
         ),
       );
@@ -482,7 +478,7 @@ export class VaultService implements UnlockedServices {
   }
 
   #cacheKey() {
-    return this.core().session.withRootSecret((rootSecret) => deriveCacheKey(rootSecret));
+    return this.#session.withRootSecret((rootSecret) => deriveCacheKey(rootSecret));
   }
 
   /** Writes the copy in the background, one write after the other. */
@@ -498,7 +494,7 @@ export class VaultService implements UnlockedServices {
       try {
         await this.cache.write(owned, key, plaintext);
       } catch (error) {
-        this.core().ctx.log(
+        this.#ctx.log(
           `vault: the offline copy could not be saved: ${error instanceof Error ? error.message : ''}`,
         );
       } finally {
@@ -524,7 +520,7 @@ export class VaultService implements UnlockedServices {
     } catch {
       // fall through: logged below
     }
-    this.core().ctx.log('vault: the offline copy is not readable by this version; ignored');
+    this.#ctx.log('vault: the offline copy is not readable by this version; ignored');
     return undefined;
   }
 

@@ -5,11 +5,23 @@
  * Store and membership hints also go to the vault (`vault.changed`), and the channel's state to
  * its connection state (connected → online; refused or cut → offline).
  */
-import type { CoreServices } from '../services.js';
-import type { UnlockedServices } from '../session/session-manager.js';
-import { toWorkspaceView } from '../members/workspace-view.js';
+import type { ServerEvent } from '../../../src-shared/api/events.js';
 import { isUnreachable } from '../../../src-shared/sdk/vault.js';
+import type { CoreContext } from '../core-context.js';
+import { toWorkspaceView } from '../members/workspace-view.js';
+import type { SessionManager, UnlockedServices } from '../session/session-manager.js';
+import type { ConnectionTracker } from '../vault/connection.js';
 import { EventStream } from './event-stream.js';
+
+export interface WorkspaceWatcherDeps {
+  ctx: Pick<CoreContext, 'profile' | 'emit' | 'log'>;
+  session: Pick<SessionManager, 'unlocked' | 'token' | 'verified'>;
+  /** The store browser: the connection state, and the push events about the store. */
+  vault: {
+    readonly connection: Pick<ConnectionTracker, 'online' | 'offline'>;
+    onServerEvent(event: ServerEvent): void;
+  };
+}
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -36,15 +48,15 @@ export class WorkspaceWatcher implements UnlockedServices {
   #running: Promise<void> | undefined;
   #again = false;
 
-  constructor(private readonly core: () => CoreServices) {}
+  constructor(private readonly deps: WorkspaceWatcherDeps) {}
 
   async start(): Promise<void> {
-    const { ctx, session } = this.core();
+    const { ctx, session, vault } = this.deps;
     const data = await ctx.profile.read();
     if (!data.workspace || !data.server || !session.unlocked) return;
     const workspace = data.workspace;
     const server = data.server;
-    const { connection } = this.core().vault;
+    const { connection } = vault;
     const lost = (): void =>
       connection.offline(`You are offline: the connection to the server at ${server} was lost.`);
     this.#stream = new EventStream({
@@ -54,7 +66,7 @@ export class WorkspaceWatcher implements UnlockedServices {
       onEvent: (event) => {
         if (event.workspace !== workspace) return;
         void this.refresh();
-        this.core().vault.onServerEvent(event);
+        vault.onServerEvent(event);
       },
       onReady: () => {
         connection.online();
@@ -86,7 +98,7 @@ export class WorkspaceWatcher implements UnlockedServices {
       return this.#running;
     }
     this.#running = (async () => {
-      const { ctx, session } = this.core();
+      const { ctx, session } = this.deps;
       do {
         this.#again = false;
         try {

@@ -2,39 +2,32 @@
  * Password access (sign-in on a new device with only the password, docs/password-access.md):
  * registered for the current workspace and member name with this device's password. The
  * password is checked against the keyfile first, so a typo cannot lock the user out of new
- * devices. SPAKE2+EE's own Argon2id runs inside the SDK.
+ * devices. SPAKE2+EE's own Argon2id runs inside the SDK. Used by onboarding (a new workspace)
+ * and by Settings (turn it on, change the password).
  */
-import { PWHASH_FLOORS, sodium } from '../../../src-shared/crypto/index.js';
+import { PWHASH_FLOORS } from '../../../src-shared/crypto/index.js';
 import { BackboneError } from '../../../src-shared/errors.js';
-import type { CoreServices } from '../services.js';
-import { keyfileParams, unlockKeyfileOffThread, wipeSecrets } from '../session/keyfile-crypto.js';
+import type { CoreContext } from '../core-context.js';
+import type { SessionManager } from '../session/session-manager.js';
+import { checkDevicePassword } from './device-password.js';
 
-/** Checks that `password` opens this device's keyfile (Argon2id in a worker). */
-export async function checkDevicePassword(core: CoreServices, password: string): Promise<void> {
-  const { ctx, session } = core;
-  const keyfile = await ctx.profile.readKeyfile();
-  const opened = await session.progress.run(
-    'passwordAccess',
-    'Checking your password…',
-    [keyfileParams(keyfile)],
-    () => unlockKeyfileOffThread(keyfile, password, { weakKdf: ctx.testMode.weakKdf }),
-  );
-  sodium().memzero(opened.key);
-  wipeSecrets(opened);
+export interface PasswordAccessDeps {
+  ctx: Pick<CoreContext, 'profile' | 'appState' | 'testMode'>;
+  session: Pick<SessionManager, 'progress' | 'client' | 'emitChanged'>;
 }
 
 export async function registerPasswordAccess(
-  core: CoreServices,
+  deps: PasswordAccessDeps,
   password: string,
   op: 'register' | 'change' = 'register',
   options: { announce?: boolean; passwordChecked?: boolean } = {},
 ): Promise<void> {
-  const { ctx, session } = core;
+  const { ctx, session } = deps;
   const data = await ctx.profile.read();
   if (!data.workspace || !data.username) {
     throw new BackboneError('SESSION_WRONG_STATE', 'Join or create a workspace first.');
   }
-  if (op === 'register' && !options.passwordChecked) await checkDevicePassword(core, password);
+  if (op === 'register' && !options.passwordChecked) await checkDevicePassword(deps, password);
   const client = session.client();
   const floor = PWHASH_FLOORS.passwordAccess;
   await session.progress.run(
