@@ -152,7 +152,7 @@ describe('app core', () => {
 
     const joined = await waitFor(async () => {
       const state = await bob.call('session.state', {});
-      // done when the workspace is set and the join view cleared (useWorkspace sets them one
+      // done when the workspace is set and the join view cleared (CurrentWorkspace.use sets them one
       // after the other, then announces session.changed; a poll may land in between)
       return state.setup.workspace && state.setup.join === null ? state : undefined;
     });
