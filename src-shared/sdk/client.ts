@@ -76,7 +76,9 @@ import {
   type StoredToken,
 } from './store.js';
 import { DeviceApi } from './devices.js';
-import { EntryApi, NamespaceApi, StoreService } from './store-api.js';
+import { EntryApi } from './entry-api.js';
+import { NamespaceApi } from './namespace-api.js';
+import { StoreService } from './store/service.js';
 import { TokenApi } from './tokens.js';
 import { UserApi } from './users.js';
 import { VaultApi } from './vault.js';
@@ -162,13 +164,13 @@ export class BackboneClient {
   readonly token: TokenApi;
   /** This identity's devices: list, revoke (devices.ts). */
   readonly device: DeviceApi;
-  /** The encrypted store: values (store-api.ts). */
+  /** The encrypted store: values (entry-api.ts, over the store service in store/). */
   readonly entry: EntryApi;
-  /** The encrypted store: folders (store-api.ts). */
+  /** The encrypted store: folders (namespace-api.ts, over the store service in store/). */
   readonly namespace: NamespaceApi;
-  /** Store plumbing (records, commit, context) for advanced callers and tests. */
+  /** The store service (store/service.ts): records, commit, context (advanced callers, tests). */
   readonly storeService: StoreService;
-  /** The store as an app shows it: one-fetch snapshots, offline copies, sharing (vault.ts). */
+  /** The store as an app shows it: snapshots, offline copies, sharing (vault.ts, same service). */
   readonly vault: VaultApi;
   readonly passwordAccess: {
     /** Registers password access for this workspace and username. */

@@ -204,6 +204,9 @@ describe('intermediate namespaces', () => {
     // Delete a/b: content goes back to the root; Bob only had a/b, so a/b/d is rotated.
     const deletion = deleteNamespace(w.ctx(alice), w.view, 'a/b');
     expect(deletion.bundle).not.toBeNull();
+    // What moved up: a/b's own entry and namespace (not a/b/d/e, which stays under a/b/d).
+    const c = w.view.allEntries().find((e) => e.namespace === ab.id)!;
+    expect(deletion.moved).toEqual({ entries: [c.id], namespaces: [d.id] });
     expect(deletion.report.rotated.map((r) => [r.path, r.generation])).toEqual([['a/b/d', 2]]);
     w.commit(deletion.bundle!);
     expect(nsAt(w, alice, 'a/b')).toBeUndefined();
@@ -227,11 +230,15 @@ describe('intermediate namespaces', () => {
     write(w, alice, 'p/q/r', 'r');
     const plain = deleteNamespace(w.ctx(alice), w.view, 'p/q');
     expect(plain.bundle).toBeNull();
+    expect(plain.moved.entries).toHaveLength(1);
+    expect(plain.moved.namespaces).toEqual([]);
     w.commit(plain.change);
     expect(readEntryText(w.ctx(alice), w.view, 'p/q/r')).toBe('r');
 
     w.commit(createNamespace(w.ctx(alice), w.view, { path: 'empty' }));
-    w.commit(deleteNamespace(w.ctx(alice), w.view, 'empty').change);
+    const empty = deleteNamespace(w.ctx(alice), w.view, 'empty');
+    expect(empty.moved).toEqual({ entries: [], namespaces: [] });
+    w.commit(empty.change);
     expect(nsAt(w, alice, 'empty')).toBeUndefined();
 
     expectCode(() => deleteNamespace(w.ctx(alice), w.view, ''), 'STORE_FORBIDDEN');

@@ -299,6 +299,11 @@ export interface NamespaceDeletion {
   /** Set when members lost access and namespaces were rotated (commit it instead of `change`). */
   bundle: RotationBundle | null;
   report: RotationReport;
+  /**
+   * Ids of the entries and namespaces directly inside the deleted namespace, which moved up to
+   * its parent (the reverse of `NamespaceCreation.moved`; what is deeper stays where it is).
+   */
+  moved: { entries: string[]; namespaces: string[] };
 }
 
 /** Deletes the namespace at `path` (see the module comment for the rules). */
@@ -331,7 +336,12 @@ export function deleteNamespace(
       if (g.target.kind === 'namespace' && g.target.id === target.id) rotator.removeGrant(g.id);
     }
     if (children.length === 0 && entries.length === 0) {
-      return { change: rotator.draft.toChange(), bundle: null, report: rotator.report };
+      return {
+        change: rotator.draft.toChange(),
+        bundle: null,
+        report: rotator.report,
+        moved: { entries: [], namespaces: [] },
+      };
     }
     if (target.isolated) {
       fail('STORE_CONFLICT', 'An isolated namespace must be emptied before it is deleted.');
@@ -433,7 +443,12 @@ export function deleteNamespace(
       toRotate.length > 0
         ? signRotation(ctx, change, { type: 'delete-namespace', id: target.id })
         : null;
-    return { change, bundle, report: rotator.report };
+    return {
+      change,
+      bundle,
+      report: rotator.report,
+      moved: { entries: entries.map((e) => e.id), namespaces: children.map((c) => c.id) },
+    };
   } finally {
     s.resolver.wipe();
   }

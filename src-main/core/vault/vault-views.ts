@@ -9,8 +9,7 @@ import type {
   VaultNamespace,
   VaultSnapshot,
 } from '../../../src-shared/ipc/contract.js';
-import type { EntryInfo } from '../../../src-shared/sdk/store-api.js';
-import type { SharingInfo, VaultListing } from '../../../src-shared/sdk/vault.js';
+import type { EntryInfo, SharingInfo, VaultListing } from '../../../src-shared/sdk/vault.js';
 import type { ListedEntry, ListedNamespace } from '../../../src-shared/store/index.js';
 
 export function toEntry(e: ListedEntry): VaultEntry {
