@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { useSdkTestServer, useTestBackends } from './test/backends.js';
 import { allRecords, entryRecordAt, learn, tamper } from './test/store-tamper.js';
-import { codeOf, team } from './test/store-team.js';
+import { codeOf, listed, team } from './test/store-team.js';
 
 const backends = useTestBackends();
 
@@ -35,6 +35,8 @@ describe.each(backends)('attack classes of the ETH Zurich 2026 study ($name)', (
     const onOps = view.allGrants().find((g) => g.grantee === 'bob' && g.target.id === ops.id)!;
     await tamper(server.storage, t.workspace, [['grant', { ...onTeam, key: onOps.key }]]);
     expect(await codeOf(t.bob.entry.get('team/x'))).toBe('STORE_TAMPERED');
+    // the app's listing leaves it out too
+    expect(await listed(t.bob)).toEqual({ paths: ['ops/y'], refused: 1 });
   });
 
   it('rollback: a grant from before a revocation does not count again', async () => {
@@ -42,10 +44,12 @@ describe.each(backends)('attack classes of the ETH Zurich 2026 study ($name)', (
     const old = view.allGrants().find((g) => g.grantee === 'bob' && g.target.id === teamNs.id)!;
     await t.alice.namespace.revoke('team', 'bob');
     await tamper(server.storage, t.workspace, [['grant', old]]);
-    const listed = await t.alice.namespace.grants('team');
-    const replayed = listed.find((g) => g.id === old.id)!;
+    const grants = await t.alice.namespace.grants('team');
+    const replayed = grants.find((g) => g.id === old.id)!;
     expect(replayed.valid).toBe(false);
     expect(await codeOf(t.bob.entry.get('team/x'))).toBe('STORE_NO_KEY');
+    // not readable is not refused: the listing leaves it out without counting it
+    expect(await listed(t.bob)).toEqual({ paths: ['ops/y'], refused: 0 });
   });
 
   it('field malleability: a signed field changed without a signature is refused', async () => {
@@ -56,6 +60,7 @@ describe.each(backends)('attack classes of the ETH Zurich 2026 study ($name)', (
       ['entry', { ...record, shareEpoch: record.shareEpoch + 1 }],
     ]);
     expect(await codeOf(t.alice.entry.get('team/x'))).toBe('STORE_BAD_SIGNATURE');
+    expect(await listed(t.alice)).toEqual({ paths: ['ops/y'], refused: 1 });
   });
 
   it('metadata tampering: an entry filed under another namespace is refused', async () => {
@@ -64,5 +69,6 @@ describe.each(backends)('attack classes of the ETH Zurich 2026 study ($name)', (
     // the unsigned placement says `ops` (whose readers would then get the value)
     await tamper(server.storage, t.workspace, [['entry', { ...record, namespace: ops.id }]]);
     expect(await codeOf(t.alice.entry.get('team/x'))).toBe('STORE_TAMPERED');
+    expect(await listed(t.alice)).toEqual({ paths: ['ops/y'], refused: 1 });
   });
 });

@@ -15,7 +15,7 @@ import {
 } from '../store/namespace-keys.js';
 import { useSdkTestServer, useTestBackends } from './test/backends.js';
 import { allRecords, forgeWrite, learn, tamper } from './test/store-tamper.js';
-import { clientRefusal, codeOf, team } from './test/store-team.js';
+import { clientRefusal, codeOf, listed, team } from './test/store-team.js';
 
 const backends = useTestBackends();
 
@@ -46,6 +46,7 @@ describe.each(backends)('replays against the store ($name)', (backend) => {
       await tamper(server.storage, t.workspace, [['entry', forged.record]]);
       expect(await codeOf(t.alice.entry.get('team/x'))).toBe('STORE_FORBIDDEN');
       expect(await t.alice.entry.search('team/')).not.toContain('team/x');
+      expect(await listed(t.alice)).toEqual({ paths: [], refused: 1 });
     });
 
     it('a replayed namespace record, key statement and grant: refused', async () => {
@@ -162,6 +163,7 @@ describe.each(backends)('replays against the store ($name)', (backend) => {
       await tamper(server.storage, t.workspace, [['entry', old]]);
       expect(await codeOf(t.alice.entry.get('team/gone'))).toBe('STORE_STALE');
       expect(await t.alice.entry.search('team/')).not.toContain('team/gone');
+      expect(await listed(t.alice)).toEqual({ paths: [], refused: 1 });
       // nor does Alice build on it
       expect(await clientRefusal(t, 'alice', (c) => c.entry.set('team/gone', 'again'))).toBe(
         'STORE_STALE',

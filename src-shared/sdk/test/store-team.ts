@@ -170,3 +170,11 @@ export function opensWith(entry: EntryRecord, workspace: string, keys: Harvested
   }
   return false;
 }
+
+/** What the app's one-fetch listing (`vault.snapshot`) shows this client: paths, and refused. */
+export async function listed(
+  client: BackboneClient,
+): Promise<{ paths: string[]; refused: number }> {
+  const { listing } = await client.vault.snapshot();
+  return { paths: listing.entries.map((e) => e.path), refused: listing.refused };
+}
