@@ -24,7 +24,11 @@ import { isBackboneError } from '../errors.js';
 import { BackboneClient } from './client.js';
 import { verifiedDevice } from './devices.js';
 import { ServerError } from './http.js';
+import { useSdkTestServer, useTestBackends } from './test/backends.js';
+import { MaliciousProxy } from './test/malicious-proxy.js';
 import { startSdkTestServer, type SdkTestServer } from './test/server.js';
+
+const backends = useTestBackends();
 
 let server: SdkTestServer;
 
@@ -147,6 +151,66 @@ describe('client.device', () => {
     phone.close();
   });
 });
+
+// The real server lists the devices honestly (it accepted both); a proxy playing the server
+// rewrites the list, and the refusal is the client's own.
+describe.each(backends)('a server rewriting the device list ($name)', (backend) => {
+  const server = useSdkTestServer(backend);
+
+  it('a certificate shown under another device, or a revocation without one, is refused', async () => {
+    const proxy = await MaliciousProxy.start(server.url);
+    server.trustPublicUrl(proxy.url); // the proxy plays the server itself, not a relay
+    try {
+      const secret = randomBytes(32);
+      const laptop = new BackboneClient({
+        server: proxy.url,
+        privateKey: { rootSecret: secret, deviceSignKeyPair: generateSignKeyPair() },
+        device: { name: 'laptop', platform: 'linux' },
+      });
+      const phone = new BackboneClient({
+        server: server.url,
+        privateKey: { rootSecret: secret, deviceSignKeyPair: generateSignKeyPair() },
+        device: { name: 'phone', platform: 'ios' },
+      });
+      await laptop.authenticate();
+      await phone.authenticate();
+      const laptopId = (await laptop.identity()).deviceId;
+      const phoneId = (await phone.identity()).deviceId;
+      expect((await laptop.device.list()).map((d) => d.id).sort()).toEqual(
+        [laptopId, phoneId].sort(),
+      );
+      const rewritePhone = (change: (phone: DeviceView, laptop: DeviceView) => DeviceView) => {
+        proxy.rewrite = (request, status, body) => {
+          if (status !== 200 || !/\/v1\/identities\/[^/]+\/devices$/.test(request.pathname)) {
+            return undefined;
+          }
+          const { devices } = body as { devices: DeviceView[] };
+          const mine = devices.find((d) => d.id === laptopId)!;
+          return {
+            ...(body as object),
+            devices: devices.map((d) => (d.id === phoneId ? change(d, mine) : d)),
+          };
+        };
+      };
+      // the laptop's certificate under the phone's id
+      rewritePhone((d, mine) => ({ ...d, certificate: mine.certificate }));
+      expect(codeOf(await failure(laptop.device.list()))).toBe('SERVER_INVALID_RESPONSE');
+      // the phone shown revoked, with no revocation signed by the identity
+      rewritePhone((d) => ({ ...d, revokedAt: '2026-02-01T00:00:00.000Z' }));
+      expect(codeOf(await failure(laptop.device.list()))).toBe('SERVER_INVALID_RESPONSE');
+      proxy.rewrite = undefined;
+      expect(await laptop.device.list()).toHaveLength(2);
+      laptop.close();
+      phone.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+function codeOf(error: unknown): string {
+  return isBackboneError(error) ? error.code : String(error);
+}
 
 describe('checking what the server lists', () => {
   const REFUSED = 'VerificationError:SERVER_INVALID_RESPONSE';

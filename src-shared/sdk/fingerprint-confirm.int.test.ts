@@ -6,23 +6,15 @@
  * how to confirm). A server could otherwise present a look-alike workspace (same id, a copied
  * invitation signature) and collect what the joiner writes under keys it controls.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cryptoReady, generateSignKeyPair, randomBytes } from '../crypto/index.js';
+import { describe, expect, it } from 'vitest';
+import { generateSignKeyPair, randomBytes } from '../crypto/index.js';
 import { isBackboneError } from '../errors.js';
 import { BackboneClient } from './client.js';
 import type { ClientPrivateKey } from './keys.js';
 import { MemoryClientStore } from './store.js';
-import { startSdkTestServer, type SdkTestServer } from './test/server.js';
+import { useSdkTestServer, useTestBackends } from './test/backends.js';
 
-let server: SdkTestServer;
-
-beforeAll(async () => {
-  await cryptoReady();
-  server = await startSdkTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const backends = useTestBackends();
 
 function newKey(): ClientPrivateKey {
   return { rootSecret: randomBytes(32), deviceSignKeyPair: generateSignKeyPair() };
@@ -44,7 +36,9 @@ function expectFingerprintRequired(error: unknown): void {
   expect((error as Error).message).toMatch(/expectFingerprint/);
 }
 
-describe('first contact with a workspace', () => {
+describe.each(backends)('first contact with a workspace ($name)', (backend) => {
+  const server = useSdkTestServer(backend);
+
   it('without a confirmed fingerprint: reads verify, but nothing is pinned and nothing is written', async () => {
     const aliceKey = newKey();
     const alice = new BackboneClient({
@@ -145,7 +139,9 @@ describe('first contact with a workspace', () => {
   });
 });
 
-describe('password sign-in on a new device', () => {
+describe.each(backends)('password sign-in on a new device ($name)', (backend) => {
+  const server = useSdkTestServer(backend);
+
   it(
     'pins nothing and writes nothing without the confirmed fingerprint; works with it',
     { timeout: 120_000 },

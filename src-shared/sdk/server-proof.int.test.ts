@@ -8,7 +8,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cryptoReady,
   generateBoxKeyPair,
   generateSignKeyPair,
   randomBytes,
@@ -20,12 +19,9 @@ import { BackboneClient } from './client.js';
 import type { ClientPrivateKey } from './keys.js';
 import { MemoryClientStore } from './store.js';
 import { MaliciousProxy } from './test/malicious-proxy.js';
-import { startSdkTestServer, type SdkTestServer } from './test/server.js';
+import { useSdkTestServer, useTestBackends } from './test/backends.js';
 
-let server: SdkTestServer;
-let relay: MaliciousProxy;
-let aliceKey: ClientPrivateKey;
-let workspaceId: string;
+const backends = useTestBackends();
 
 const testOnly = { weakKdf: true, passwordAccessRandom: randomBytes };
 
@@ -44,109 +40,113 @@ function codeOf(error: unknown): string {
   return isBackboneError(error) ? error.code : String(error);
 }
 
-beforeAll(async () => {
-  await cryptoReady();
-  server = await startSdkTestServer();
-  relay = await MaliciousProxy.start(server.url);
-  aliceKey = newKey();
-  const alice = new BackboneClient({
-    server: server.url,
-    username: 'alice',
-    privateKey: aliceKey,
-    testOnly,
-  });
-  workspaceId = (await alice.workspace.create('Proof')).id;
-  alice.close();
-});
+describe.each(backends)('server proof and login binding ($name)', (backend) => {
+  const server = useSdkTestServer(backend);
+  let relay: MaliciousProxy;
+  let aliceKey: ClientPrivateKey;
+  let workspaceId: string;
 
-afterAll(async () => {
-  await relay?.close();
-  await server?.close();
-});
-
-describe('the server proves it holds its keys', () => {
-  it('a swapped box key is refused at first contact and nothing is sealed to it', async () => {
-    const swapped = toBase64Url(generateBoxKeyPair().publicKey);
-    relay.rewrite = (request, status, body) =>
-      request.pathname === '/v1/server' && status === 200
-        ? { ...(body as object), boxPublicKey: swapped }
-        : undefined;
-    const sockets: string[] = [];
-    const store = new MemoryClientStore();
-    const client = new BackboneClient({
-      server: relay.url,
-      workspace: workspaceId,
-      username: 'alice',
-      privateKey: newKey(),
-      store,
-      testOnly,
-      // the man in the middle relays the WebSocket to the real server too
-      connectWebSocket: (url): Promise<PasswordAccessConnection> => {
-        sockets.push(url);
-        return connectNodeWebSocket(url.replace(relay.url.slice(4), server.url.slice(4)));
-      },
-    });
-    const error = await errorOf(client.server());
-    expect(codeOf(error)).toBe('SERVER_PROOF_INVALID');
-    expect(await store.getServerPin(client.serverUrl)).toBeUndefined();
-    const register = await errorOf(client.passwordAccess.register('a long password'));
-    expect(codeOf(register)).toBe('SERVER_PROOF_INVALID');
-    expect(sockets).toEqual([]);
-    relay.rewrite = undefined;
-  });
-
-  it('a box key pinned without proof is re-proven before password access seals to it', async () => {
-    // A pin from before proofs existed (or planted in the store): real id and signing key, other
-    // box key. Registration proves the key afresh and refuses.
-    const honest = new BackboneClient({ server: server.url, privateKey: newKey() });
-    const pin = await honest.server();
-    const store = new MemoryClientStore();
-    await store.setServerPin({
-      ...pin,
-      url: relay.url,
-      boxPublicKey: toBase64Url(generateBoxKeyPair().publicKey),
-    });
-    const sockets: string[] = [];
-    const client = new BackboneClient({
-      server: relay.url,
-      workspace: workspaceId,
+  beforeAll(async () => {
+    relay = await MaliciousProxy.start(server.url);
+    aliceKey = newKey();
+    const alice = new BackboneClient({
+      server: server.url,
       username: 'alice',
       privateKey: aliceKey,
-      store,
       testOnly,
-      connectWebSocket: (url) => {
-        sockets.push(url);
-        return connectNodeWebSocket(url);
-      },
     });
-    const error = await errorOf(client.passwordAccess.register('a long password'));
-    expect(codeOf(error)).toBe('SERVER_KEY_CHANGED');
-    expect(sockets).toEqual([]);
+    workspaceId = (await alice.workspace.create('Proof')).id;
+    alice.close();
   });
-});
 
-describe('a login is bound to the address the client used', () => {
-  it('a challenge relayed through a second host yields no token', async () => {
-    relay.rewrite = undefined;
-    const store = new MemoryClientStore();
-    const victim = new BackboneClient({
-      server: relay.url,
-      workspace: workspaceId,
-      privateKey: aliceKey,
-      store,
+  afterAll(async () => {
+    await relay?.close();
+  });
+
+  describe('the server proves it holds its keys', () => {
+    it('a swapped box key is refused at first contact and nothing is sealed to it', async () => {
+      const swapped = toBase64Url(generateBoxKeyPair().publicKey);
+      relay.rewrite = (request, status, body) =>
+        request.pathname === '/v1/server' && status === 200
+          ? { ...(body as object), boxPublicKey: swapped }
+          : undefined;
+      const sockets: string[] = [];
+      const store = new MemoryClientStore();
+      const client = new BackboneClient({
+        server: relay.url,
+        workspace: workspaceId,
+        username: 'alice',
+        privateKey: newKey(),
+        store,
+        testOnly,
+        // the man in the middle relays the WebSocket to the real server too
+        connectWebSocket: (url): Promise<PasswordAccessConnection> => {
+          sockets.push(url);
+          return connectNodeWebSocket(url.replace(relay.url.slice(4), server.url.slice(4)));
+        },
+      });
+      const error = await errorOf(client.server());
+      expect(codeOf(error)).toBe('SERVER_PROOF_INVALID');
+      expect(await store.getServerPin(client.serverUrl)).toBeUndefined();
+      const register = await errorOf(client.passwordAccess.register('a long password'));
+      expect(codeOf(register)).toBe('SERVER_PROOF_INVALID');
+      expect(sockets).toEqual([]);
+      relay.rewrite = undefined;
     });
-    // the relay presents the real server's id and keys, and forwards every request
-    expect((await victim.server()).serverId).toBe(
-      (await new BackboneClient({ server: server.url }).server()).serverId,
-    );
-    const error = await errorOf(victim.authenticate());
-    expect(codeOf(error)).toBe('AUTH_ORIGIN_MISMATCH');
-    expect(relay.seen.some((r) => r.pathname === '/v1/auth/login')).toBe(true);
-    expect(
-      await store.getToken((await victim.server()).serverId, (await victim.identity()).address),
-    ).toBeUndefined();
-    // the same keys straight at the server log in (the refusal is the relay's origin, not them)
-    const direct = new BackboneClient({ server: server.url, privateKey: aliceKey });
-    expect((await direct.authenticate()).identityId).toBe((await victim.identity()).address);
+
+    it('a box key pinned without proof is re-proven before password access seals to it', async () => {
+      // A pin from before proofs existed (or planted in the store): real id and signing key, other
+      // box key. Registration proves the key afresh and refuses.
+      const honest = new BackboneClient({ server: server.url, privateKey: newKey() });
+      const pin = await honest.server();
+      const store = new MemoryClientStore();
+      await store.setServerPin({
+        ...pin,
+        url: relay.url,
+        boxPublicKey: toBase64Url(generateBoxKeyPair().publicKey),
+      });
+      const sockets: string[] = [];
+      const client = new BackboneClient({
+        server: relay.url,
+        workspace: workspaceId,
+        username: 'alice',
+        privateKey: aliceKey,
+        store,
+        testOnly,
+        connectWebSocket: (url) => {
+          sockets.push(url);
+          return connectNodeWebSocket(url);
+        },
+      });
+      const error = await errorOf(client.passwordAccess.register('a long password'));
+      expect(codeOf(error)).toBe('SERVER_KEY_CHANGED');
+      expect(sockets).toEqual([]);
+    });
+  });
+
+  describe('a login is bound to the address the client used', () => {
+    it('a challenge relayed through a second host yields no token', async () => {
+      relay.rewrite = undefined;
+      const store = new MemoryClientStore();
+      const victim = new BackboneClient({
+        server: relay.url,
+        workspace: workspaceId,
+        privateKey: aliceKey,
+        store,
+      });
+      // the relay presents the real server's id and keys, and forwards every request
+      expect((await victim.server()).serverId).toBe(
+        (await new BackboneClient({ server: server.url }).server()).serverId,
+      );
+      const error = await errorOf(victim.authenticate());
+      expect(codeOf(error)).toBe('AUTH_ORIGIN_MISMATCH');
+      expect(relay.seen.some((r) => r.pathname === '/v1/auth/login')).toBe(true);
+      expect(
+        await store.getToken((await victim.server()).serverId, (await victim.identity()).address),
+      ).toBeUndefined();
+      // the same keys straight at the server log in (the refusal is the relay's origin, not them)
+      const direct = new BackboneClient({ server: server.url, privateKey: aliceKey });
+      expect((await direct.authenticate()).identityId).toBe((await victim.identity()).address);
+    });
   });
 });

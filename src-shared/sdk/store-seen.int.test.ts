@@ -8,23 +8,21 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cryptoReady, generateSignKeyPair, randomBytes } from '../crypto/index.js';
+import { generateSignKeyPair, randomBytes } from '../crypto/index.js';
 import { isBackboneError } from '../errors.js';
 import { normalizePath } from '../store/index.js';
 import { BackboneClient } from './client.js';
 import type { ClientPrivateKey } from './keys.js';
 import { Profile } from './profile/profile.js';
-import { startSdkTestServer, type SdkTestServer } from './test/server.js';
+import { useSdkTestServer, useTestBackends } from './test/backends.js';
+import type { SdkTestServer } from './test/server.js';
 
+const backends = useTestBackends();
+/** The server of the backend whose tests run now (set by each describe). */
 let server: SdkTestServer;
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  await cryptoReady();
-  server = await startSdkTestServer();
-});
 afterAll(async () => {
-  await server?.close();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
@@ -98,7 +96,12 @@ async function solo(name: string) {
   return { profile, key, workspace: ws.id, fingerprint: ws.fingerprint, open };
 }
 
-describe('store-seen.json in a profile', () => {
+describe.each(backends)('store-seen.json in a profile ($name)', (backend) => {
+  const running = useSdkTestServer(backend);
+  beforeAll(() => {
+    server = running;
+  });
+
   it('holds no plaintext entry path, and the next process still remembers', async () => {
     const t = await solo('Seen plaintext');
     const alice = t.open();

@@ -7,22 +7,11 @@ import { generateBoxKeyPair, toBase64Url } from '../../../src-shared/crypto/inde
 import { isBackboneError } from '../../../src-shared/errors.js';
 import { MemoryClientStore } from '../../../src-shared/sdk/store.js';
 import { MaliciousProxy } from '../../../src-shared/sdk/test/malicious-proxy.js';
-import { startSdkTestServer, type SdkTestServer } from '../../../src-shared/sdk/test/server.js';
+import { useSdkTestServer, useTestBackends } from '../../../src-shared/sdk/test/backends.js';
 import type { CoreContext } from '../core-context.js';
 import { secureRemoteUrl, ServerManager } from './server-manager.js';
 
-let server: SdkTestServer;
-let proxy: MaliciousProxy;
-
-beforeAll(async () => {
-  server = await startSdkTestServer();
-  proxy = await MaliciousProxy.start(server.url);
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  await server?.close();
-});
+const backends = useTestBackends();
 
 function codeOf(run: () => unknown): string {
   try {
@@ -45,6 +34,19 @@ describe('server checks of the app core', () => {
     expect(secureRemoteUrl(' https://backbone.example.org/ ')).toBe('https://backbone.example.org');
     expect(secureRemoteUrl('http://127.0.0.1:8420')).toBe('http://127.0.0.1:8420');
     expect(secureRemoteUrl('http://localhost:8420')).toBe('http://localhost:8420');
+  });
+});
+
+describe.each(backends)('the server probe of the app core ($name)', (backend) => {
+  const server = useSdkTestServer(backend);
+  let proxy: MaliciousProxy;
+
+  beforeAll(async () => {
+    proxy = await MaliciousProxy.start(server.url);
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
   });
 
   it('the probe refuses a box key the server does not prove, and pins nothing', async () => {

@@ -1,7 +1,8 @@
 /**
- * A real Backbone server for SDK and CLI tests: `buildServer` over a fresh SQLite database in a
- * temp directory, on 127.0.0.1 with a free port, silent logs, limits out of the way, and
- * password access with the test-only cheap parameters (2 passes / 64 MiB).
+ * A real Backbone server for SDK and CLI tests: `buildServer` over a fresh database (SQLite in a
+ * temp directory by default, or any backend of `src-server/test/backends.ts`), on 127.0.0.1 with
+ * a free port, silent logs, limits out of the way, and password access with the test-only cheap
+ * parameters (2 passes / 64 MiB).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import type { App } from '../../../src-server/context.js';
 import { createLogger } from '../../../src-server/logger.js';
 import { openSqliteStorage } from '../../../src-server/storage/sqlite.js';
 import type { Storage } from '../../../src-server/storage/storage.js';
+import type { OpenedStorage, TestBackend } from '../../../src-server/test/backends.js';
 import { testConfig } from '../../../src-server/test/harness.js';
 import { cryptoReady, randomBytes, type RandomSource } from '../../crypto/index.js';
 
@@ -31,12 +33,26 @@ export interface SdkTestServer {
   close(): Promise<void>;
 }
 
-export async function startSdkTestServer(
-  options: { passwordAccessRandom?: RandomSource } = {},
-): Promise<SdkTestServer> {
-  await cryptoReady();
+/** A fresh SQLite database in a temp directory (the default backend). */
+async function openSqlite(): Promise<OpenedStorage> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'backbone-sdk-test-'));
   const storage = await openSqliteStorage({ file: path.join(dataDir, 'backbone.sqlite') });
+  return {
+    storage,
+    dataDir,
+    async dispose() {
+      await storage.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startSdkTestServer(
+  options: { passwordAccessRandom?: RandomSource; backend?: TestBackend } = {},
+): Promise<SdkTestServer> {
+  await cryptoReady();
+  const opened = options.backend ? await options.backend.open() : await openSqlite();
+  const { storage, dataDir } = opened;
   const config = testConfig(dataDir, { publicUrls: [] });
   const app = buildServer({
     config,
@@ -60,8 +76,7 @@ export async function startSdkTestServer(
     },
     async close() {
       await app.close();
-      await storage.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await opened.dispose();
     },
   };
 }
