@@ -262,6 +262,18 @@ export async function argon2idOffThread(job: Argon2Job): Promise<Uint8Array> {
     memlimit: job.memlimit,
     length: job.length ?? 32,
   });
+  const started = performance.now();
+  try {
+    return await inWorker(job);
+  } finally {
+    argon2Stats.lastMs = performance.now() - started;
+  }
+}
+
+/** How long the last `argon2idOffThread` took, call to key (benchmarks; nothing secret). */
+export const argon2Stats = { lastMs: Number.NaN };
+
+async function inWorker(job: Argon2Job): Promise<Uint8Array> {
   const warm = warmWorker;
   if (warm?.alive) return warm.hash(job);
   let worker: HashWorker;
