@@ -381,7 +381,14 @@ async function benchPasswords(report: Report): Promise<void> {
     ],
     { warmup: 1, minIterations: 3 },
   );
-  report.compare('Argon2id (t=3, 256 MiB, 1 lane, libsodium wasm)', argon!, scrypt!, 'ms');
+  report.compare(
+    'Argon2id (t=3, 256 MiB, 1 lane, libsodium wasm)',
+    argon!,
+    scrypt!,
+    'ms',
+    scrypt!.name,
+    'crypto.argon2id_floor_ms',
+  );
 
   const spake = await loadSpake();
   if (spake === undefined) {

@@ -178,6 +178,8 @@ function format(n: number): string {
 }
 
 export interface Row {
+  /** Stable id (e.g. `app.unlock_argon2_ratio`), kept across versions; `--only` filters on it. */
+  id?: string;
   section: string;
   label: string;
   unit: Unit;
@@ -195,13 +197,33 @@ export class Report {
   readonly rows: Row[] = [];
   #section = '';
   readonly #out: (line: string) => void;
+  /** Id prefixes asked for with `--only` (empty: everything). */
+  readonly only: readonly string[];
 
-  constructor(out: (line: string) => void = (line) => console.log(line)) {
+  constructor(
+    out: (line: string) => void = (line) => console.log(line),
+    only: readonly string[] = [],
+  ) {
     this.#out = out;
+    this.only = only;
   }
 
-  section(title: string): void {
+  /**
+   * Whether the row `id` was asked for (`--only` prefixes; everything without `--only`). Modules
+   * skip the work of rows nobody asked for; rows without an id are only printed without `--only`.
+   */
+  wants(id: string | undefined): boolean {
+    if (this.only.length === 0) return true;
+    return id !== undefined && this.only.some((prefix) => id.startsWith(prefix));
+  }
+
+  #sectionWanted = true;
+
+  /** Starts a section; with `--only`, pass the ids it produces (its notes print only if wanted). */
+  section(title: string, ids: readonly string[] = []): void {
     this.#section = title;
+    this.#sectionWanted = ids.some((id) => this.wants(id));
+    if (this.only.length > 0 && !this.#sectionWanted) return;
     this.#out('');
     this.#out(`== ${title}`);
   }
@@ -216,10 +238,12 @@ export class Report {
     baseline: Measurement,
     unit: Unit,
     baselineLabel = baseline.name,
+    id?: string,
   ): Row {
     const v = value(subject, unit);
     const b = value(baseline, unit);
     const row: Row = {
+      ...(id !== undefined ? { id } : {}),
       section: this.#section,
       label,
       unit,
@@ -230,6 +254,7 @@ export class Report {
       ratio: v / b,
     };
     if (subject.load) row.p50Ms = subject.p50;
+    if (!this.wants(id)) return row;
     this.rows.push(row);
     const p99 =
       unit === 'ms'
@@ -240,22 +265,35 @@ export class Report {
           : '';
     this.#out(
       `  ${label.padEnd(48)} ${format(v).padStart(9)} ${unit.padEnd(5)}   ` +
-        `baseline ${baselineLabel} ${format(b)} ${unit}   ratio ${format(v / b)}${p99}`,
+        `baseline ${baselineLabel} ${format(b)} ${unit}   ratio ${format(v / b)}${p99}` +
+        (id !== undefined ? `  [${id}]` : ''),
     );
     return row;
   }
 
   /** A figure with no baseline (avoid: prefer compare). */
-  figure(label: string, subject: Measurement, unit: Unit): Row {
+  figure(label: string, subject: Measurement, unit: Unit, id?: string): Row {
     const v = value(subject, unit);
-    const row: Row = { section: this.#section, label, unit, value: v, p99Ms: subject.p99 };
+    const row: Row = {
+      ...(id !== undefined ? { id } : {}),
+      section: this.#section,
+      label,
+      unit,
+      value: v,
+      p99Ms: subject.p99,
+    };
+    if (!this.wants(id)) return row;
     this.rows.push(row);
-    this.#out(`  ${label.padEnd(48)} ${format(v).padStart(9)} ${unit}`);
+    this.#out(
+      `  ${label.padEnd(48)} ${format(v).padStart(9)} ${unit}` +
+        (id !== undefined ? `  [${id}]` : ''),
+    );
     return row;
   }
 
   /** A line of text, e.g. "SPAKE2+EE: not available". */
   note(text: string): void {
+    if (this.only.length > 0 && !this.#sectionWanted) return;
     this.rows.push({ section: this.#section, label: text, unit: 'ms', note: text });
     this.#out(`  ${text}`);
   }

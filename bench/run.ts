@@ -3,7 +3,9 @@
  *
  *   npm run bench                      all modules
  *   npm run bench -- crypto            only modules whose file name contains "crypto"
- *   npm run bench -- --json out.json   also write every figure as JSON
+ *   npm run bench -- --json out.json   also write every figure as JSON (each row with its `id`)
+ *   npm run bench -- --only app.unlock only rows whose id starts with a prefix (repeatable); runs
+ *                                      only the modules of those ids (`app.…` → app.bench.ts)
  *
  * Each module exports `async function run(report: Report): Promise<void>` (see harness.ts).
  */
@@ -20,18 +22,31 @@ interface BenchModule {
 const args = process.argv.slice(2);
 let jsonPath: string | undefined;
 const filters: string[] = [];
+const only: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--json') jsonPath = args[++i];
-  else filters.push(args[i]!);
+  else if (args[i] === '--only') only.push(args[++i]!);
+  else if (args[i] === '--help' || args[i] === '-h') {
+    console.log(
+      'npm run bench -- [NAME…] [--only ID_PREFIX]… [--json FILE]\n' +
+        '  NAME        run the modules whose file name contains NAME (bench/NAME.bench.ts)\n' +
+        '  --only P    report only rows whose stable id starts with P (e.g. app.unlock); runs\n' +
+        '              only the module of that id (the part before the first dot)\n' +
+        '  --json FILE also write every row (with its id) as JSON',
+    );
+    process.exit(0);
+  } else filters.push(args[i]!);
 }
+const onlyModules = only.map((prefix) => `${prefix.split('.')[0]}.bench.ts`);
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .filter((f) => onlyModules.length === 0 || onlyModules.includes(f))
   .sort();
 
-const report = new Report();
+const report = new Report(undefined, only);
 const started = performance.now();
 console.log(
   `Backbone benchmarks — node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), ` +

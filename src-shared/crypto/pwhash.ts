@@ -145,6 +145,51 @@ export function assertParamsAtFloor(params: PwhashParams, options: PwhashOptions
   assertWithinCeiling(params);
 }
 
+/**
+ * One Argon2id13 computation handed to an `Argon2idRunner`. The runner only computes: callers
+ * check the parameters (floors, ceiling) and normalize the password first. The runner neither
+ * keeps nor changes `password`; the caller wipes its own copy afterwards.
+ */
+export interface Argon2idJob {
+  password: Uint8Array;
+  salt: Uint8Array;
+  opslimit: number;
+  memlimit: number;
+  /** Output bytes (default 32). */
+  length?: number;
+}
+
+/**
+ * Where Argon2id runs. The default (`argon2idHere`) computes on the calling thread; the app core
+ * passes its worker (src-main/core/session/argon2-worker.ts) so its event loop never blocks.
+ */
+export type Argon2idRunner = (job: Argon2idJob) => Promise<Uint8Array>;
+
+/** Argon2id13 on the calling thread (blocks it for the whole computation). */
+export const argon2idHere: Argon2idRunner = (job) => {
+  const s = sodium();
+  try {
+    return Promise.resolve(
+      s.crypto_pwhash(
+        job.length ?? 32,
+        job.password,
+        job.salt,
+        job.opslimit,
+        job.memlimit,
+        s.crypto_pwhash_ALG_ARGON2ID13,
+      ),
+    );
+  } catch (cause) {
+    return Promise.reject(
+      new BackboneError(
+        'INTERNAL',
+        'Password hashing failed (the device may be out of memory). Close other apps and retry.',
+        { cause },
+      ),
+    );
+  }
+};
+
 /** The bytes hashed for a password: NFC-normalized UTF-8 for text, as-is for bytes. */
 export function passwordBytes(password: string | Uint8Array): Uint8Array {
   if (typeof password === 'string') return utf8(password.normalize('NFC'));
@@ -152,16 +197,12 @@ export function passwordBytes(password: string | Uint8Array): Uint8Array {
   throw new BackboneError('INVALID_ARGUMENT', 'A password must be text or bytes.');
 }
 
-/**
- * Argon2id13(password, salt, params) → `length` bytes (default 32). Refuses parameters below the
- * floors with `CRYPTO_PARAMS_BELOW_FLOOR` unless `testOnlyAllowWeakParams` is set.
- */
-export function deriveKeyFromPassword(
-  password: string | Uint8Array,
+/** The checks of `deriveKeyFromPassword`; returns the output length. */
+function checkDeriveInput(
   salt: Uint8Array,
   params: PwhashParams,
-  options: DeriveKeyFromPasswordOptions = {},
-): Uint8Array {
+  options: DeriveKeyFromPasswordOptions,
+): number {
   assertParamsAtFloor(params, options);
   const length = options.length ?? 32;
   if (!Number.isInteger(length) || length < OUTPUT_MIN || length > OUTPUT_MAX) {
@@ -176,10 +217,29 @@ export function deriveKeyFromPassword(
       `A password salt must be ${PWHASH_SALT_BYTES} bytes long.`,
     );
   }
+  return length;
+}
+
+function nonEmptyPasswordBytes(password: string | Uint8Array): Uint8Array {
   const bytes = passwordBytes(password);
   if (bytes.length === 0) {
     throw new BackboneError('INVALID_ARGUMENT', 'The password must not be empty.');
   }
+  return bytes;
+}
+
+/**
+ * Argon2id13(password, salt, params) → `length` bytes (default 32). Refuses parameters below the
+ * floors with `CRYPTO_PARAMS_BELOW_FLOOR` unless `testOnlyAllowWeakParams` is set.
+ */
+export function deriveKeyFromPassword(
+  password: string | Uint8Array,
+  salt: Uint8Array,
+  params: PwhashParams,
+  options: DeriveKeyFromPasswordOptions = {},
+): Uint8Array {
+  const length = checkDeriveInput(salt, params, options);
+  const bytes = nonEmptyPasswordBytes(password);
   const s = sodium();
   try {
     const key = s.crypto_pwhash(
@@ -201,5 +261,33 @@ export function deriveKeyFromPassword(
   } finally {
     // Wipe our own copy of a text password; caller-owned byte passwords are left alone.
     if (typeof password === 'string') s.memzero(bytes);
+  }
+}
+
+/**
+ * `deriveKeyFromPassword` with Argon2id run by `argon2id` (e.g. a worker): the same checks
+ * before any work, the same output.
+ */
+export async function deriveKeyFromPasswordWith(
+  argon2id: Argon2idRunner,
+  password: string | Uint8Array,
+  salt: Uint8Array,
+  params: PwhashParams,
+  options: DeriveKeyFromPasswordOptions = {},
+): Promise<Uint8Array> {
+  const length = checkDeriveInput(salt, params, options);
+  const bytes = nonEmptyPasswordBytes(password);
+  try {
+    const key = await argon2id({
+      password: bytes,
+      salt,
+      opslimit: params.opslimit,
+      memlimit: params.memlimit,
+      length,
+    });
+    noteSecret('password-derived-key', key);
+    return key;
+  } finally {
+    if (typeof password === 'string') sodium().memzero(bytes);
   }
 }

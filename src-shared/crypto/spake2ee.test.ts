@@ -13,14 +13,17 @@ import {
   SHAREDKEYBYTES,
   STOREDBYTES,
   clientStep1,
+  clientStep1With,
   clientStep3,
   serverStep0,
   serverStep0Dummy,
   serverStep2,
   serverStep4,
   serverStore,
+  serverStoreWith,
   validatePublicData,
 } from './spake2ee.js';
+import { argon2idHere, type Argon2idJob, type Argon2idRunner } from './pwhash.js';
 
 // ---------------------------------------------------------------------------------------------
 // Known-answer vector (docs/spake2ee-kat.md)
@@ -620,4 +623,61 @@ describe('SPAKE2+EE round trips', () => {
     expect(toHex(keys.clientSk)).toBe(toHex(c3.sharedKeys.clientSk));
     expect(toHex(keys.serverSk)).toBe(toHex(c3.sharedKeys.serverSk));
   }, 20000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Argon2id run elsewhere (the app core's worker): same bytes, runner really used
+
+describe('serverStoreWith / clientStep1With', () => {
+  function recording(): Argon2idRunner & { jobs: Omit<Argon2idJob, 'password'>[] } {
+    const jobs: Omit<Argon2idJob, 'password'>[] = [];
+    const runner: Argon2idRunner = (job) => {
+      jobs.push({
+        salt: job.salt.slice(),
+        opslimit: job.opslimit,
+        memlimit: job.memlimit,
+        length: job.length,
+      });
+      return argon2idHere(job);
+    };
+    return Object.assign(runner, { jobs });
+  }
+
+  it('match the known-answer vector with Argon2id computed by the runner', async () => {
+    const runner = recording();
+    const stored = await serverStoreWith(
+      runner,
+      KAT.password,
+      KAT.opslimit,
+      KAT.memlimit,
+      fixedRandom(KAT.salt),
+    );
+    expect(toHex(stored)).toBe(KAT.storedData);
+    const step1 = await clientStep1With(
+      runner,
+      fromHex(KAT.publicData),
+      KAT.password,
+      fixedRandom(KAT.x),
+    );
+    expect(toHex(step1.response1)).toBe(KAT.response1);
+    expect(runner.jobs).toEqual([
+      { salt: KAT.salt, opslimit: KAT.opslimit, memlimit: KAT.memlimit, length: 128 },
+      { salt: KAT.salt, opslimit: KAT.opslimit, memlimit: KAT.memlimit, length: 128 },
+    ]);
+  });
+
+  it('check floors before the runner is called, and abort when the runner fails', async () => {
+    const runner = recording();
+    await expect(
+      clientStep1With(runner, makePublicData(1, 2, 1n, 67108864n), KAT.password, fixedRandom()),
+    ).rejects.toMatchObject({ code: 'CRYPTO_PARAMS_BELOW_FLOOR' });
+    await expect(serverStoreWith(runner, KAT.password, 2, 67108864)).rejects.toMatchObject({
+      code: 'CRYPTO_PARAMS_BELOW_FLOOR',
+    });
+    expect(runner.jobs).toHaveLength(0);
+    const failing: Argon2idRunner = () => Promise.reject(new Error('out of memory'));
+    await expect(
+      clientStep1With(failing, fromHex(KAT.publicData), KAT.password, fixedRandom(KAT.x)),
+    ).rejects.toMatchObject({ code: 'PAKE_ABORTED' });
+  });
 });

@@ -19,6 +19,7 @@
 import { BackboneError } from '../errors.js';
 import { noteSecret } from '../key-registry-hook.js';
 import { concatBytes, utf8 } from './encoding.js';
+import type { Argon2idRunner } from './pwhash.js';
 import { randomBytes, type RandomSource } from './random.js';
 import { sodium } from './sodium.js';
 import type { SymmetricKey } from './types.js';
@@ -256,6 +257,22 @@ interface SpakeKeys {
   L: Uint8Array;
 }
 
+/** M, N, h_K, h_L, L from the 128-byte Argon2id output h (the caller wipes h). */
+function keysFromHash(h: Uint8Array): SpakeKeys {
+  const s = sodium();
+  const hM = h.subarray(0, 32);
+  const hN = h.subarray(32, 64);
+  const hK = h.slice(64, 96);
+  const hL = h.slice(96, 128);
+  return {
+    M: s.crypto_core_ed25519_from_uniform(hM),
+    N: s.crypto_core_ed25519_from_uniform(hN),
+    hK,
+    hL,
+    L: s.crypto_scalarmult_ed25519_base(hL),
+  };
+}
+
 /** The reference's `_create_keys`: Argon2id13 → h_M ‖ h_N ‖ h_K ‖ h_L, then M, N, L. */
 function createKeys(
   password: Uint8Array,
@@ -267,17 +284,27 @@ function createKeys(
   let h: Uint8Array | undefined;
   try {
     h = s.crypto_pwhash(PWHASH_OUTPUT_BYTES, password, salt, opslimit, memlimit, ALG_ARGON2ID13);
-    const hM = h.subarray(0, 32);
-    const hN = h.subarray(32, 64);
-    const hK = h.slice(64, 96);
-    const hL = h.slice(96, 128);
-    return {
-      M: s.crypto_core_ed25519_from_uniform(hM),
-      N: s.crypto_core_ed25519_from_uniform(hN),
-      hK,
-      hL,
-      L: s.crypto_scalarmult_ed25519_base(hL),
-    };
+    return keysFromHash(h);
+  } catch {
+    throw aborted();
+  } finally {
+    wipe(h);
+  }
+}
+
+/** `createKeys` with Argon2id computed by `argon2id` (e.g. in a worker thread). */
+async function createKeysWith(
+  argon2id: Argon2idRunner,
+  password: Uint8Array,
+  salt: Uint8Array,
+  opslimit: number,
+  memlimit: number,
+): Promise<SpakeKeys> {
+  let h: Uint8Array | undefined;
+  try {
+    h = await argon2id({ password, salt, opslimit, memlimit, length: PWHASH_OUTPUT_BYTES });
+    if (!(h instanceof Uint8Array) || h.length !== PWHASH_OUTPUT_BYTES) throw aborted();
+    return keysFromHash(h);
   } catch {
     throw aborted();
   } finally {
@@ -417,26 +444,59 @@ export function serverStore(
   memlimit: U64Input,
   random?: RandomSource,
 ): Uint8Array {
-  const floors = random === undefined ? PRODUCT_FLOORS : INJECTED_RANDOM_FLOORS;
-  const params = checkStoreParams(opslimit, memlimit, floors);
+  const params = storeParams(opslimit, memlimit, random);
   const pw = bytesOf(password, 'password');
   const salt = draw(random ?? randomBytes, SALTBYTES);
   let keys: SpakeKeys | undefined;
   try {
     keys = createKeys(pw.bytes, salt, params.opslimit, params.memlimit);
-    const out = new Uint8Array(STOREDBYTES);
-    writeHeader(out, ALG_ARGON2ID13, BigInt(params.opslimit), BigInt(params.memlimit));
-    out.set(salt, 20);
-    out.set(keys.M, 36);
-    out.set(keys.N, 68);
-    out.set(keys.hK, 100);
-    out.set(keys.L, 132);
-    return out;
+    return storedData(params, salt, keys);
   } finally {
     if (pw.owned) wipe(pw.bytes);
     if (keys) wipe(keys.M, keys.N, keys.hK, keys.hL, keys.L);
     wipe(salt);
   }
+}
+
+/**
+ * `serverStore` with Argon2id computed by `argon2id` (the app core passes its worker, so its
+ * event loop stays free): same checks first, same output.
+ */
+export async function serverStoreWith(
+  argon2id: Argon2idRunner,
+  password: BytesOrText,
+  opslimit: U64Input,
+  memlimit: U64Input,
+  random?: RandomSource,
+): Promise<Uint8Array> {
+  const params = storeParams(opslimit, memlimit, random);
+  const pw = bytesOf(password, 'password');
+  const salt = draw(random ?? randomBytes, SALTBYTES);
+  let keys: SpakeKeys | undefined;
+  try {
+    keys = await createKeysWith(argon2id, pw.bytes, salt, params.opslimit, params.memlimit);
+    return storedData(params, salt, keys);
+  } finally {
+    if (pw.owned) wipe(pw.bytes);
+    if (keys) wipe(keys.M, keys.N, keys.hK, keys.hL, keys.L);
+    wipe(salt);
+  }
+}
+
+function storeParams(opslimit: U64Input, memlimit: U64Input, random?: RandomSource): PwhashParams {
+  const floors = random === undefined ? PRODUCT_FLOORS : INJECTED_RANDOM_FLOORS;
+  return checkStoreParams(opslimit, memlimit, floors);
+}
+
+function storedData(params: PwhashParams, salt: Uint8Array, keys: SpakeKeys): Uint8Array {
+  const out = new Uint8Array(STOREDBYTES);
+  writeHeader(out, ALG_ARGON2ID13, BigInt(params.opslimit), BigInt(params.memlimit));
+  out.set(salt, 20);
+  out.set(keys.M, 36);
+  out.set(keys.N, 68);
+  out.set(keys.hK, 100);
+  out.set(keys.L, 132);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -561,15 +621,56 @@ export function clientStep1(
   password: BytesOrText,
   random?: RandomSource,
 ): { state: ClientState; response1: Uint8Array } {
-  const floors = random === undefined ? PRODUCT_FLOORS : INJECTED_RANDOM_FLOORS;
-  const params = validatePublicData(publicData, ALG_ARGON2ID13, floors.opslimit, floors.memlimit);
+  const params = step1Params(publicData, random);
   const pw = bytesOf(password, 'password');
-  const s = sodium();
   let keys: SpakeKeys | undefined;
+  try {
+    keys = createKeys(pw.bytes, params.salt, params.opslimit, params.memlimit);
+    return step1Finish(keys, random);
+  } finally {
+    if (pw.owned) wipe(pw.bytes);
+    if (keys) wipe(keys.M, keys.N, keys.hK, keys.hL, keys.L);
+    wipe(params.salt);
+  }
+}
+
+/**
+ * `clientStep1` with Argon2id computed by `argon2id` (the app core passes its worker, so its
+ * event loop stays free): the public data is validated first, the output is the same.
+ */
+export async function clientStep1With(
+  argon2id: Argon2idRunner,
+  publicData: Uint8Array,
+  password: BytesOrText,
+  random?: RandomSource,
+): Promise<{ state: ClientState; response1: Uint8Array }> {
+  const params = step1Params(publicData, random);
+  const pw = bytesOf(password, 'password');
+  let keys: SpakeKeys | undefined;
+  try {
+    keys = await createKeysWith(argon2id, pw.bytes, params.salt, params.opslimit, params.memlimit);
+    return step1Finish(keys, random);
+  } finally {
+    if (pw.owned) wipe(pw.bytes);
+    if (keys) wipe(keys.M, keys.N, keys.hK, keys.hL, keys.L);
+    wipe(params.salt);
+  }
+}
+
+function step1Params(publicData: Uint8Array, random?: RandomSource): PublicDataParams {
+  const floors = random === undefined ? PRODUCT_FLOORS : INJECTED_RANDOM_FLOORS;
+  return validatePublicData(publicData, ALG_ARGON2ID13, floors.opslimit, floors.memlimit);
+}
+
+/** Draws x and returns the state and `X = x·G + M` (the caller wipes `keys`). */
+function step1Finish(
+  keys: SpakeKeys,
+  random?: RandomSource,
+): { state: ClientState; response1: Uint8Array } {
+  const s = sodium();
   let x: Uint8Array | undefined;
   let gx: Uint8Array | undefined;
   try {
-    keys = createKeys(pw.bytes, params.salt, params.opslimit, params.memlimit);
     x = randomScalar(random ?? randomBytes);
     let X: Uint8Array;
     try {
@@ -588,9 +689,7 @@ export function clientStep1(
     });
     return { state, response1: X };
   } finally {
-    if (pw.owned) wipe(pw.bytes);
-    if (keys) wipe(keys.M, keys.N, keys.hK, keys.hL, keys.L);
-    wipe(x, gx, params.salt);
+    wipe(x, gx);
   }
 }
 

@@ -17,17 +17,23 @@
  */
 import { boxPublicKey, sealTo } from '../crypto/box.js';
 import { fromUtf8, toBase64Url } from '../crypto/encoding.js';
-import { assertWithinCeiling, passwordBytes, type PwhashParams } from '../crypto/pwhash.js';
+import {
+  argon2idHere,
+  assertWithinCeiling,
+  passwordBytes,
+  type Argon2idRunner,
+  type PwhashParams,
+} from '../crypto/pwhash.js';
 import type { RandomSource } from '../crypto/random.js';
 import { sodium } from '../crypto/sodium.js';
 import {
-  clientStep1,
+  clientStep1With,
   clientStep3,
   INJECTED_RANDOM_FLOORS,
   PRODUCT_FLOORS,
   PUBLICDATABYTES,
   RESPONSE2BYTES,
-  serverStore,
+  serverStoreWith,
   validatePublicData,
   type SharedKeys,
 } from '../crypto/spake2ee.js';
@@ -77,6 +83,11 @@ export interface PasswordAccessClientOptions {
   /** Per-step timeouts (default `DEFAULT_TIMEOUTS`). */
   timeouts?: Partial<PasswordAccessTimeouts>;
   /**
+   * Where SPAKE2+EE's Argon2id runs (default: this thread). The app core passes its worker so
+   * its event loop stays free during the hash.
+   */
+  argon2id?: Argon2idRunner;
+  /**
    * UNIT TESTS ONLY: inject the random source, which lowers the SPAKE2+EE floors to 2 / 64 MiB.
    * Never set in application code.
    */
@@ -110,6 +121,7 @@ interface Prepared {
   password: Uint8Array;
   ownsPassword: boolean;
   timeouts: PasswordAccessTimeouts;
+  argon2id: Argon2idRunner;
 }
 
 function prepare(options: PasswordAccessClientOptions): Prepared {
@@ -131,6 +143,7 @@ function prepare(options: PasswordAccessClientOptions): Prepared {
     password,
     ownsPassword: typeof options.password === 'string',
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    argon2id: options.argon2id ?? argon2idHere,
   };
 }
 
@@ -247,7 +260,7 @@ export async function passwordLogin(
       'public data',
     );
     checkCeiling(publicData, floors);
-    const step1 = clientStep1(publicData, prepared.password, random);
+    const step1 = await clientStep1With(prepared.argon2id, publicData, prepared.password, random);
     sendFrame(conn, FrameType.response1, step1.response1);
     const response2 = await expectFrame(
       conn,
@@ -385,7 +398,13 @@ async function register(
     sendFrame(conn, FrameType.hello, encodeJsonPayload(hello));
     const ready = await expectOk(conn, prepared.timeouts.step, 'ready');
     const params = effectiveParams(options.params, ready.params, floors);
-    storedData = serverStore(prepared.password, params.opslimit, params.memlimit, random);
+    storedData = await serverStoreWith(
+      prepared.argon2id,
+      prepared.password,
+      params.opslimit,
+      params.memlimit,
+      random,
+    );
     const record: RegistrationRecord = {
       v: PASSWORD_ACCESS_VERSION,
       op,

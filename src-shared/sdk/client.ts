@@ -45,6 +45,7 @@ import {
   utf8,
   generateSignKeyPair,
   sodium,
+  type Argon2idRunner,
   type DeviceCertificate,
   type Keyfile,
   type PwhashParams,
@@ -133,6 +134,11 @@ export interface BackboneClientOptions {
   http?: HttpOptions;
   /** Opens the password-access WebSocket (default: the `ws` adapter in Node, else the browser's). */
   connectWebSocket?: (url: string) => Promise<PasswordAccessConnection>;
+  /**
+   * Where password access's Argon2id runs (the SPAKE2+EE verifier and the keyfile blob; default:
+   * this thread). The app core passes its worker so its event loop never blocks on a hash.
+   */
+  argon2id?: Argon2idRunner;
   /**
    * TESTS ONLY. `weakKdf`: allow Argon2id below the floors for keyfiles; `passwordAccessRandom`:
    * the random source for SPAKE2+EE, which lowers its floors to 2 / 64 MiB. Never set these in
@@ -445,6 +451,7 @@ export class BackboneClient {
       username: options.username,
       password,
       serverId: server.serverId,
+      ...(options.argon2id ? { argon2id: options.argon2id } : {}),
       ...(options.testOnly?.passwordAccessRandom
         ? { testOnlyRandom: options.testOnly.passwordAccessRandom }
         : {}),
@@ -649,10 +656,14 @@ export class BackboneClient {
       throw boxKeyChanged(server.url);
     }
     // The blob carries RS with a throwaway device key: a new machine makes its own device key.
-    const keyfile = keys.toKeyfile(password, {
+    const keyOptions = {
       freshDeviceKey: true,
       testOnlyAllowWeakParams: this.#options.testOnly?.weakKdf === true,
-    });
+    };
+    const argon2id = this.#options.argon2id;
+    const keyfile = argon2id
+      ? await keys.toKeyfileWith(argon2id, password, keyOptions)
+      : keys.toKeyfile(password, keyOptions);
     const blob = utf8(serializeKeyfile(keyfile));
     const random = this.#options.testOnly?.passwordAccessRandom;
     await this.#authorized(async (token) => {
@@ -669,6 +680,7 @@ export class BackboneClient {
         token,
         keyfileBlob: blob,
         ...(options.params ? { params: options.params } : {}),
+        ...(argon2id ? { argon2id } : {}),
         ...(random ? { testOnlyRandom: random } : {}),
       });
     });

@@ -7,17 +7,22 @@ import {
   createDeviceCertificate,
   createKeyfile,
   deriveIdentity,
+  deriveKeyFromPasswordWith,
   generateSignKeyPair,
   identityAddress,
+  newKeyfileHeader,
   parseKeyfile,
+  PWHASH_DEFAULT_PARAMS,
   rootSecret as brandRootSecret,
   safetyNumber,
+  sealKeyfileWithKey,
   signKeyPairFromSeed,
   sodium,
   toBase64Url,
   unlockKeyfile,
   verifyDeviceCertificate,
   wipeIdentity,
+  type Argon2idRunner,
   type DeviceCertificate,
   type Identity,
   type KdfKey,
@@ -115,6 +120,33 @@ export class ClientKeys {
     sodium().memzero(unlocked.rootSecret);
     sodium().memzero(unlocked.deviceSignKeyPair.secretKey);
     return keyfile;
+  }
+
+  /** `toKeyfile` with Argon2id run by `argon2id` (e.g. the app core's worker). */
+  async toKeyfileWith(
+    argon2id: Argon2idRunner,
+    passphrase: string | Uint8Array,
+    options: KeyOptions & { params?: PwhashParams; freshDeviceKey?: boolean } = {},
+  ): Promise<Keyfile> {
+    const params = options.params ?? PWHASH_DEFAULT_PARAMS;
+    const weak = { testOnlyAllowWeakParams: options.testOnlyAllowWeakParams === true };
+    const { header, salt } = newKeyfileHeader(params, weak);
+    const key = await deriveKeyFromPasswordWith(argon2id, passphrase, salt, params, {
+      purpose: 'localUnlock',
+      ...weak,
+    });
+    const device = options.freshDeviceKey === true ? generateSignKeyPair() : undefined;
+    try {
+      return sealKeyfileWithKey(
+        header,
+        key,
+        this.rootSecret,
+        (device ?? this.device).secretKey.subarray(0, 32),
+      );
+    } finally {
+      sodium().memzero(key);
+      if (device) sodium().memzero(device.secretKey);
+    }
   }
 
   /** Wipes every secret held here. The object is unusable afterwards. */

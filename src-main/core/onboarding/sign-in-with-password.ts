@@ -8,7 +8,8 @@
  *
  * The SDK's `BackboneClient.fromCredentials` does the same but keeps the root secret inside the
  * client; the core needs it for its own keyfile (written with Argon2id in a worker), so it runs
- * the protocol steps itself with the same shared modules.
+ * the protocol steps itself with the same shared modules. Every Argon2id here (SPAKE2+EE's and
+ * both keyfiles') runs in the worker of `argon2-worker.ts`: the core keeps answering.
  */
 import {
   cryptoReady,
@@ -27,6 +28,7 @@ import { connectNodeWebSocket } from '../../../src-shared/pake/connection.js';
 import { normalizeUsername } from '../../../src-shared/pake/protocol.js';
 import { PASSWORD_ACCESS_PATH, webSocketUrl } from '../../../src-shared/sdk/client.js';
 import type { CoreServices } from '../services.js';
+import { argon2idOffThread } from '../session/argon2-worker.js';
 import { unlockKeyfileOffThread, wipeSecrets } from '../session/keyfile-crypto.js';
 import { saveIdentity } from './save-identity.js';
 
@@ -57,6 +59,7 @@ export function signInWithPassword(
           username,
           password: request.password,
           serverId: server.serverId,
+          argon2id: argon2idOffThread,
           ...(ctx.testMode.weakKdf ? { testOnlyRandom: randomBytes } : {}),
         });
         let keyfile: Keyfile;

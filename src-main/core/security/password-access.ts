@@ -2,8 +2,9 @@
  * Password access (sign-in on a new device with only the password, docs/password-access.md):
  * registered for the current workspace and member name with this device's password. The
  * password is checked against the keyfile first, so a typo cannot lock the user out of new
- * devices. SPAKE2+EE's own Argon2id runs inside the SDK. Used by onboarding (a new workspace)
- * and by Settings (turn it on, change the password).
+ * devices. SPAKE2+EE's own Argon2id and the keyfile blob's run in the core's Argon2id worker
+ * (the SDK client's `argon2id` runner, set in `session-manager.ts`). Used by onboarding (a new
+ * workspace) and by Settings (turn it on, change the password).
  */
 import { PWHASH_FLOORS } from '../../../src-shared/crypto/index.js';
 import { BackboneError } from '../../../src-shared/errors.js';

@@ -5,9 +5,15 @@
  * IPC layer: `state()` is public facts only.
  *
  * Slow work (Argon2id) runs in a worker with progress events (`keyfile-crypto.ts`,
- * `progress.ts`); the auto-lock countdown is owned here (`auto-lock.ts`).
+ * `progress.ts`), a warm one while locked (`argon2-worker.ts`); the auto-lock countdown is owned here (`auto-lock.ts`).
  */
-import { cryptoReady, randomBytes, sodium, type KdfKey } from '../../../src-shared/crypto/index.js';
+import {
+  cryptoReady,
+  PWHASH_DEFAULT_PARAMS,
+  randomBytes,
+  sodium,
+  type KdfKey,
+} from '../../../src-shared/crypto/index.js';
 import { BackboneError, isBackboneError } from '../../../src-shared/errors.js';
 import type { SessionState, VerificationStatus } from '../../../src-shared/ipc/contract.js';
 import { BackboneClient } from '../../../src-shared/sdk/client.js';
@@ -15,6 +21,7 @@ import { VerificationError } from '../../../src-shared/sdk/workspaces.js';
 import { workspaceFingerprint } from '../../../src-shared/workspace/membership-log.js';
 import type { CoreContext } from '../core-context.js';
 import type { ServerManager } from '../server/server-manager.js';
+import { argon2idOffThread, prewarmArgon2, retireArgon2 } from './argon2-worker.js';
 import { AutoLock, type TimerApi } from './auto-lock.js';
 import {
   keyfileParams,
@@ -86,6 +93,23 @@ export class SessionManager {
   async load(): Promise<void> {
     const state = await this.ctx.appState.read();
     for (const [key, ms] of Object.entries(state.kdfTimings)) this.#timings.set(key, ms);
+    await this.#prewarm();
+  }
+
+  /**
+   * While locked, a warm Argon2id worker waits for the password (`argon2-worker.ts`), its heap
+   * grown to the keyfile's memory size (the floor before there is a keyfile; nothing in the
+   * test-only weak-KDF mode before there is one). In the background: never delays the caller.
+   */
+  async #prewarm(): Promise<void> {
+    if (this.unlocked) return;
+    let memlimit: number | undefined;
+    if (await this.ctx.profile.hasKeyfile()) {
+      memlimit = keyfileParams(await this.ctx.profile.readKeyfile()).memlimit;
+    } else if (!this.ctx.testMode.weakKdf) {
+      memlimit = PWHASH_DEFAULT_PARAMS.memlimit;
+    }
+    if (memlimit !== undefined && !this.unlocked) void prewarmArgon2(memlimit);
   }
 
   /**
@@ -284,14 +308,19 @@ export class SessionManager {
   async adopt(secrets: KeyfileSecrets): Promise<void> {
     if (this.#secrets && this.#secrets !== secrets) wipeSecrets(this.#secrets);
     this.#secrets = secrets;
+    // Unlocked: the warm worker's 256 MiB go back to the system until the next lock.
+    retireArgon2();
     await this.rebuildClient();
     const settings = await this.ctx.settings.read();
     this.autoLock.start(settings.autoLockMinutes);
   }
 
-  lock(): Promise<SessionState> {
-    // The lock stops every unlocked service itself.
-    return this.transition(async () => this.#lockNow(), { restart: false });
+  async lock(): Promise<SessionState> {
+    // The lock stops every unlocked service itself; then a warm Argon2id worker waits for the
+    // next unlock.
+    const state = await this.transition(async () => this.#lockNow(), { restart: false });
+    await this.#prewarm().catch(() => undefined);
+    return state;
   }
 
   #lockNow(): void {
@@ -341,6 +370,7 @@ export class SessionManager {
             displayName: data.identity.displayName,
             store: this.ctx.store,
             http: { timeoutMs: 30_000 },
+            argon2id: argon2idOffThread,
             ...(this.ctx.testMode.weakKdf
               ? { testOnly: { weakKdf: true, passwordAccessRandom: randomBytes } }
               : {}),
@@ -425,5 +455,6 @@ export class SessionManager {
   /** Stops everything (core shutdown). */
   async shutdown(): Promise<void> {
     await this.exclusive(async () => this.#lockNow());
+    retireArgon2();
   }
 }
