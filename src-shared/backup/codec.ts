@@ -6,7 +6,7 @@
  *   1  deflate  raw DEFLATE (RFC 1951) from node:zlib, level 1
  *
  * zstd (the issue's choice) is not in Node 20's zlib; it gets the next codec byte when added.
- * "Where it helps": a 64 KiB sample of the chunk is compressed first, and a chunk whose sample
+ * "Where it helps": a 16 KiB sample of the chunk is compressed first, and a chunk whose sample
  * does not shrink below 90 % is stored as is — random or already-compressed data (photos, video,
  * archives) costs one small probe instead of a full compression pass. A compressed chunk that
  * ends up no smaller is stored as is too.
@@ -88,7 +88,7 @@ export function codecById(id: number): Codec {
   return codec;
 }
 
-const PROBE_BYTES = 64 * 1024;
+const PROBE_BYTES = 16 * 1024;
 const PROBE_RATIO = 0.9;
 
 /** Compresses where it helps: returns the codec used and the bytes to encrypt. */
