@@ -68,6 +68,28 @@ export const ERROR_CODES = [
   'STORE_EXISTS',
   /** This device's saved rollback memory does not open (changed, foreign, cut short). */
   'STORE_SEEN_DAMAGED',
+  // encrypted backup repository (src-shared/backup, docs/backup.md)
+  /** A repository header, pack, index or snapshot file is malformed or of an unknown layout. */
+  'BACKUP_CORRUPT',
+  /** The repository header asks for Argon2id below the floors (a downgrade): refused. */
+  'BACKUP_PARAMS_BELOW_FLOOR',
+  /** The password (or the root secret) does not open this repository's backup key. */
+  'BACKUP_WRONG_PASSWORD',
+  'BACKUP_WRONG_RECOVERY_KEY',
+  /** A chunk, pack or file failed authentication: altered or damaged data. */
+  'BACKUP_TAMPERED',
+  /** A blob the repository needs is not in the store (deleted or never uploaded). */
+  'BACKUP_MISSING',
+  /** `init` on a store that already holds a repository. */
+  'BACKUP_EXISTS',
+  /** A snapshot signed by another identity, or made for another repository. */
+  'BACKUP_SNAPSHOT_FOREIGN',
+  /** The snapshot list is older than what this device saw (hidden newest, rolled back). */
+  'BACKUP_SNAPSHOT_ROLLBACK',
+  /** A snapshot does not chain to its predecessor (a swapped, removed or inserted snapshot). */
+  'BACKUP_SNAPSHOT_BROKEN_CHAIN',
+  /** A path in a snapshot would write outside the restore target. */
+  'BACKUP_UNSAFE_PATH',
   // server / HTTP API (HTTP statuses: src-server/http/errors.ts)
   'INVALID_REQUEST',
   'INVALID_JSON',
