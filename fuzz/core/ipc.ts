@@ -190,7 +190,9 @@ interface FuzzCore {
 }
 
 async function fuzzCore(name: string, onboard?: string): Promise<FuzzCore> {
-  const test = await startTestCore();
+  // The offline copy is refreshed at once after a write, not 2 s later: a delayed refresh of
+  // the setup's writes would land during a later case and look like a refused request's change.
+  const test = await startTestCore({ vault: { refreshDelayMs: 0 } });
   if (onboard) {
     await onboardTestCore(test, {
       displayName: name,
