@@ -46,7 +46,10 @@ export function signInWithPassword(
     }
     await cryptoReady();
     const username = normalizeUsername(request.username);
-    const server = await servers.chooseRemote(request.serverUrl);
+    // Checked now, used only once the password opened the keyfile: a refused sign-in (wrong
+    // password, unknown name) leaves the server choice and its pin as they were.
+    const prepared = await servers.prepareRemote(request.serverUrl);
+    const server = prepared.choice;
     const floor = PWHASH_FLOORS.localUnlock;
     const secrets = await session.progress.run(
       'signIn',
@@ -78,6 +81,7 @@ export function signInWithPassword(
       },
     );
     try {
+      await prepared.use();
       await saveIdentity(ctx, session.progress, 'signIn', secrets, request.password, username);
     } catch (error) {
       wipeSecrets(secrets);

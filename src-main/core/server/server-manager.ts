@@ -30,6 +30,15 @@ export function secureRemoteUrl(url: string): string {
   return normalized;
 }
 
+interface CheckedServer {
+  url: string;
+  serverId: string;
+  boxPublicKey: string;
+  signPublicKey: string;
+  /** A pin for this address existed (and matched). */
+  pinned: boolean;
+}
+
 export class ServerManager {
   #embedded: EmbeddedServer | undefined;
   #starting: Promise<EmbeddedServer> | undefined;
@@ -90,12 +99,28 @@ export class ServerManager {
 
   /** Uses a remote server after checking it answers as a Backbone server. */
   async chooseRemote(url: string): Promise<ServerChoice> {
+    const prepared = await this.prepareRemote(url);
+    await prepared.use();
+    return prepared.choice;
+  }
+
+  /**
+   * Checks a remote server (its key proof, and its pin if it has one) without changing anything:
+   * `use()` then pins it and makes it this device's server. For a request that can still be
+   * refused after talking to the server (sign-in with the password): a refusal leaves no trace.
+   */
+  async prepareRemote(url: string): Promise<{ choice: ServerChoice; use(): Promise<void> }> {
     const normalized = secureRemoteUrl(url);
-    const serverId = await this.probe(normalized);
-    await this.ctx.appState.update((s) => ({ ...s, serverMode: 'remote' }));
-    await this.ctx.profile.update((d) => ({ ...d, server: normalized }));
-    await this.stop();
-    return { mode: 'remote', url: normalized, serverId };
+    const checked = await this.#check(normalized);
+    return {
+      choice: { mode: 'remote', url: normalized, serverId: checked.serverId },
+      use: async () => {
+        await this.#pin(checked);
+        await this.ctx.appState.update((s) => ({ ...s, serverMode: 'remote' }));
+        await this.ctx.profile.update((d) => ({ ...d, server: normalized }));
+        await this.stop();
+      },
+    };
   }
 
   /**
@@ -104,29 +129,45 @@ export class ServerManager {
    * (`SERVER_KEY_CHANGED` if it differs) and pins it. Returns the server id.
    */
   async probe(url: string): Promise<string> {
+    const checked = await this.#check(url);
+    await this.#pin(checked);
+    return checked.serverId;
+  }
+
+  /** The key proof and pin comparison of `probe`, without pinning. */
+  async #check(url: string): Promise<CheckedServer> {
     const nonce = newClientNonce();
     const info = await new HttpClient(url, { timeoutMs: 15_000 }).request(
       'GET',
       `/v1/server?nonce=${nonce}`,
       { schema: serverInfoResponseSchema, expect: 200 },
     );
-    const { serverId: id } = verifiedServerKeys(info, nonce);
+    const { serverId } = verifiedServerKeys(info, nonce);
     const pinned = await this.ctx.store.getServerPin(url);
-    if (pinned && (pinned.serverId !== id || pinned.boxPublicKey !== info.boxPublicKey)) {
+    if (pinned && (pinned.serverId !== serverId || pinned.boxPublicKey !== info.boxPublicKey)) {
       throw new BackboneError(
         'SERVER_KEY_CHANGED',
         `The server at ${url} now presents another identity than the one pinned. Check the address and ask the server operator before going on.`,
       );
     }
-    if (!pinned) {
-      await this.ctx.store.setServerPin({
-        url,
-        serverId: id,
-        boxPublicKey: info.boxPublicKey,
-        signPublicKey: info.signPublicKey,
-      });
-    }
-    return id;
+    return {
+      url,
+      serverId,
+      boxPublicKey: info.boxPublicKey,
+      signPublicKey: info.signPublicKey,
+      pinned: pinned !== null && pinned !== undefined,
+    };
+  }
+
+  /** Pins a checked server's keys for its address (first use only; a pin never changes here). */
+  async #pin(checked: CheckedServer): Promise<void> {
+    if (checked.pinned) return;
+    await this.ctx.store.setServerPin({
+      url: checked.url,
+      serverId: checked.serverId,
+      boxPublicKey: checked.boxPublicKey,
+      signPublicKey: checked.signPublicKey,
+    });
   }
 
   /** A new address for the same server (same server id), e.g. after it moved. */

@@ -1,7 +1,9 @@
 /**
  * A refused request changes no state: every file of the data directory (but the offline copy,
  * re-encrypted on every refresh from the server) is the same before and after. Found by the
- * IPC fuzz suite (fuzz/core/ipc.ts) on `settings.enablePasswordAccess`.
+ * IPC fuzz suite (fuzz/core/ipc.ts) on `settings.enablePasswordAccess`; the same holds for a
+ * refused `onboarding.signInWithPassword` on a fresh device (the server it names is pinned and
+ * chosen only once the password opened the keyfile).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,11 +20,11 @@ import {
 let server: SdkTestServer | undefined;
 let core: TestCore;
 
-async function dataDirFiles(): Promise<Record<string, string>> {
+async function dataDirFiles(of: TestCore = core): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  for (const entry of await readdir(core.dataDir, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readdir(of.dataDir, { recursive: true, withFileTypes: true })) {
     const full = path.join(entry.parentPath, entry.name);
-    const name = path.relative(core.dataDir, full);
+    const name = path.relative(of.dataDir, full);
     if (entry.isFile() && !name.startsWith(`cache${path.sep}`)) {
       files[name] = await readFile(full, 'utf8');
     }
@@ -44,6 +46,27 @@ beforeAll(async () => {
 afterAll(async () => {
   await core?.stop();
   await server?.close();
+});
+
+describe('onboarding.signInWithPassword, refused', () => {
+  it('for a name the server does not know changes no file', async () => {
+    const fresh = await startTestCore();
+    try {
+      const before = await dataDirFiles(fresh);
+      expect(
+        await fresh.failure('onboarding.signInWithPassword', {
+          serverUrl: server!.url,
+          workspaceId: 'home-refused',
+          username: 'nobody',
+          password: STRONG_PASSWORD,
+        }),
+      ).toBe('PAKE_ABORTED');
+      expect(await dataDirFiles(fresh)).toEqual(before);
+      expect((await fresh.call('session.state', {})).setup.server).toBeNull();
+    } finally {
+      await fresh.stop();
+    }
+  });
 });
 
 describe('settings.enablePasswordAccess, refused', () => {
