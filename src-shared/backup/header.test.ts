@@ -48,7 +48,7 @@ describe('repository header', () => {
     const header = parseHeader(bytes, TEST);
     expect(header.params.chunker).toEqual(CHUNKER);
     expect(openHeaderWithPassword(header, 'correct horse', TEST)).toEqual(bk);
-    // The recovery key is the identity's (CRYPTO.md §1 subkey 4).
+    // The recovery key is the identity's (docs/design.md §1 subkey 4).
     const identity = deriveIdentity(rootSecret(rs.slice()));
     expect(openHeaderWithRecoveryKey(header, identity.backupRecoveryKey)).toEqual(bk);
   });

@@ -10,7 +10,7 @@
  *   AD(k)  = "backbone/backup/header/v1\0" ‖ u8 k ‖ "BBAK" ‖ version ‖ params
  *
  * Each wrap is nonce (24) ‖ ciphertext (32) ‖ tag (16). The backup recovery key is the identity
- * subkey 4 of RS (CRYPTO.md §1), so a repository opens with the password or with RS recovered from
+ * subkey 4 of RS (docs/design.md §1), so a repository opens with the password or with RS recovered from
  * the Emergency Kit. The AD binds every parameter: a changed chunk size, salt or cost makes both
  * wraps fail. Argon2id parameters below the keyfile floors are refused before any work with
  * BACKUP_PARAMS_BELOW_FLOOR (a host lowering them to speed up guessing), above the ceiling with
@@ -77,7 +77,7 @@ function corrupt(what: string): BackboneError {
   return new BackboneError('BACKUP_CORRUPT', `The repository header is damaged: ${what}.`);
 }
 
-/** The backup recovery key from a root secret (identity subkey 4, CRYPTO.md §1). */
+/** The backup recovery key from a root secret (identity subkey 4, docs/design.md §1). */
 export function backupRecoveryKeyFromRootSecret(rs: Uint8Array): Uint8Array {
   return deriveSubkey(rootSecret(rs), IDENTITY_SUBKEY_IDS.backupRecoveryKey, IDENTITY_KDF_CONTEXT);
 }

@@ -9,7 +9,7 @@
  *         4 → snapshot key   (AEAD of snapshot files)
  *         5 → chunker key    (the FastCDC gear table)
  *
- * Chunk id = HMAC-SHA-256(chunk-id key, plaintext). CRYPTO.md §5 asks for keyed BLAKE2b; HMAC-SHA-
+ * Chunk id = HMAC-SHA-256(chunk-id key, plaintext). docs/design.md §5 asks for keyed BLAKE2b; HMAC-SHA-
  * 256 is an equally standard PRF, and on node:crypto (OpenSSL, SHA extensions) it ran 1.6–2.4×
  * faster than libsodium's BLAKE2b in WebAssembly here (figures in docs/backup.md). The property
  * that matters — without BK nobody can compute the id of a known file — holds for both.

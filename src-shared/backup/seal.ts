@@ -1,5 +1,5 @@
 /**
- * XChaCha20-Poly1305-IETF (the AEAD of CRYPTO.md §0, `crypto_aead_xchacha20poly1305_ietf`) at
+ * XChaCha20-Poly1305-IETF (the AEAD of docs/design.md §0, `crypto_aead_xchacha20poly1305_ietf`) at
  * native speed: the subkey comes from libsodium's HChaCha20 (one call per message), the bulk
  * ChaCha20-Poly1305 from OpenSSL through node:crypto. The bytes are exactly libsodium's (tests
  * check both directions); libsodium's WebAssembly build alone ran about 5× slower (docs/backup.md).
