@@ -7,6 +7,11 @@
  * validation of params, query and body → route guards (token, scopes, per-identity limit) →
  * handler → the answer is checked against its zod schema. Every error leaves as
  * `{error: {code, message}}` (http/errors.ts).
+ *
+ * Layout: the root holds what applies to every request (the hooks below, the error and 404
+ * handlers, the `ipRateLimit` and `requestMetrics` plugins); each route module is an
+ * encapsulated Fastify plugin (`routes/*.ts`) holding its own guards; background sweeps are
+ * named jobs of one `Scheduler`, started on listen and stopped before close.
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
@@ -22,18 +27,23 @@ import {
   type ZodTypeProvider,
 } from './http/validation.js';
 import { createLogger } from './logger.js';
-import { createMetrics, metricsHook } from './plugins/metrics.js';
-import { createRateLimits, ipRateLimitHook } from './plugins/rate-limit.js';
+import { createMetrics, requestMetrics } from './plugins/metrics.js';
+import { createRateLimits, ipRateLimit } from './plugins/rate-limit.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identities.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { passwordAccessRoutes, type TestOnlyPasswordAccess } from './routes/password-access.js';
+import {
+  passwordAccessRoutes,
+  passwordAccessSetup,
+  type TestOnlyPasswordAccess,
+} from './routes/password-access.js';
 import { serverInfoRoutes } from './routes/server-info.js';
 import { storeRoutes } from './routes/store.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import type { EventChannelOptions } from './events/hub.js';
+import { Scheduler } from './scheduler.js';
 import {
   loadOrCreateServerKeysFile,
   loadOrCreateServerKeysInStorage,
@@ -41,7 +51,7 @@ import {
 } from './server-keys.js';
 import type { Storage } from './storage/storage.js';
 
-/** How often expired challenges, old tokens and old push events are swept from the database. */
+/** How often expired challenges, old tokens and old push events are swept (scheduler.ts). */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** Expired or revoked tokens are kept this long (so clients get a precise 401 meanwhile). */
 const TOKEN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -91,6 +101,8 @@ export function buildServer(options: BuildServerOptions): App {
     version: options.version ?? APP_VERSION,
     keys: () => keys.get(),
   };
+  // Checked now, so a bad password-access configuration refuses to build the server.
+  const passwordAccess = passwordAccessSetup(ctx, options.testOnlyPasswordAccess);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -127,16 +139,15 @@ export function buildServer(options: BuildServerOptions): App {
     clientErrorHandler: handleClientError,
   }).withTypeProvider<ZodTypeProvider>();
 
+  const scheduler = new Scheduler({ clock, log: app.log });
+
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(zodSerializerCompiler);
   // Only JSON bodies: text/plain (Fastify's other default) is 415 like everything else.
   app.removeContentTypeParser('text/plain');
-  app.decorateRequest('auth', null);
 
   routes.attachTo(app);
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
-  app.addHook('onRequest', ipRateLimitHook(ctx.limits));
-  if (metrics) app.addHook('onResponse', metricsHook(metrics));
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
@@ -160,17 +171,35 @@ export function buildServer(options: BuildServerOptions): App {
     sendError(reply, 404, 'NOT_FOUND', 'There is nothing at this path. Check the URL.');
   });
 
-  healthRoutes(app, ctx);
-  metricsRoutes(app, ctx);
-  serverInfoRoutes(app, ctx);
-  authRoutes(app, ctx);
-  identityRoutes(app, ctx);
-  workspaceRoutes(app, ctx);
-  storeRoutes(app, ctx);
-  eventRoutes(app, ctx, options.events);
-  passwordAccessRoutes(app, ctx, { testOnly: options.testOnlyPasswordAccess });
+  // Route plugins, each encapsulated (docs/server.md, "Routes and plugins"). They load in this
+  // order, after the root hooks above and the two root plugins, so all of those apply to them.
+  app.register(ipRateLimit, { limits: ctx.limits });
+  app.register(requestMetrics, { metrics });
+  app.register(healthRoutes, { ctx });
+  app.register(metricsRoutes, { ctx });
+  app.register(serverInfoRoutes, { ctx });
+  app.register(authRoutes, { ctx });
+  app.register(identityRoutes, { ctx });
+  app.register(workspaceRoutes, { ctx });
+  app.register(storeRoutes, { ctx, scheduler });
+  app.register(eventRoutes, { ctx, channel: options.events });
+  app.register(passwordAccessRoutes, { ctx, scheduler, setup: passwordAccess });
 
-  let sweeper: NodeJS.Timeout | undefined;
+  // Server-wide sweeps; the route plugins add their own jobs (store, failed logins).
+  scheduler.add({
+    name: 'auth-expiry',
+    intervalMs: SWEEP_INTERVAL_MS,
+    run: (now) => storage.deleteExpired(now, now - TOKEN_RETENTION_MS),
+  });
+  scheduler.add({
+    // Push-channel events past the retention; a client resuming from before them gets `reset`.
+    name: 'event-retention',
+    intervalMs: SWEEP_INTERVAL_MS,
+    run: async (now) => ({
+      events: await storage.pruneEvents(now - config.eventRetentionDays * DAY_MS),
+    }),
+  });
+
   app.addHook('onReady', async () => {
     await cryptoReady();
     if (!options.serverKeys) {
@@ -181,22 +210,15 @@ export function buildServer(options: BuildServerOptions): App {
           : await loadOrCreateServerKeysInStorage(storage, new Date(clock.now())),
       );
     }
-    sweeper = setInterval(() => {
-      const now = clock.now();
-      storage
-        .deleteExpired(now, now - TOKEN_RETENTION_MS)
-        .then((removed) => app.log.debug(removed, 'swept expired challenges and tokens'))
-        .catch((error: unknown) => app.log.warn({ err: error }, 'sweep failed'));
-      // Push-channel events past the retention; a client resuming from before them gets `reset`.
-      storage
-        .pruneEvents(now - config.eventRetentionDays * DAY_MS)
-        .then((removed) => app.log.debug({ events: removed }, 'pruned old push events'))
-        .catch((error: unknown) => app.log.warn({ err: error }, 'event pruning failed'));
-    }, SWEEP_INTERVAL_MS);
-    sweeper.unref();
+  });
+  app.addHook('onListen', async () => {
+    scheduler.start();
+  });
+  // Before the storage can close: no new sweep, and the ones running finish.
+  app.addHook('preClose', async () => {
+    await scheduler.stop();
   });
   app.addHook('onClose', async () => {
-    clearInterval(sweeper);
     if (options.closeStorage) await storage.close();
   });
 

@@ -1,12 +1,13 @@
 /**
  * What every route of one server instance shares: configuration, storage, clock, keys, limits,
- * metrics. Built by `buildServer` (app.ts) and handed to each route module.
+ * metrics. Built by `buildServer` (app.ts) and handed to each route plugin in its options.
  */
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BackboneError } from '../src-shared/errors.js';
 import type { ServerConfig } from './config.js';
 import type { ZodTypeProvider } from './http/validation.js';
+import type { AppPlugin } from './plugins/encapsulation.js';
 import type { Metrics } from './plugins/metrics.js';
 import type { RateLimits } from './plugins/rate-limit.js';
 import type { ServerKeys } from './server-keys.js';
@@ -24,6 +25,14 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+/** The options every route plugin gets (plus its own, typed per plugin). */
+export interface RouteOptions {
+  ctx: ServerContext;
+}
+
+/** A route module: a Fastify plugin registered with `app.register(plugin, {ctx, …})`. */
+export type RoutePlugin<Options extends RouteOptions = RouteOptions> = AppPlugin<Options>;
 
 export interface ServerContext {
   readonly config: ServerConfig;

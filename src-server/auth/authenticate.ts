@@ -1,5 +1,7 @@
 /**
- * Bearer-token authentication of a request, and the route guard `requireAuth(ctx, …scopes)`.
+ * Bearer-token authentication of a request: the `authentication` plugin, which a route plugin
+ * registers (inside itself) to authenticate every one of its routes, and the per-route scope
+ * guard `requireScopes(…scopes)`.
  *
  * A token works only if it is known, not revoked, not expired, and its device is not revoked
  * (checked on every request, so revoking a device cuts its tokens off at once). Failures are
@@ -10,7 +12,8 @@ import { sodium } from '../../src-shared/crypto/index.js';
 import type { Scope } from '../../src-shared/api/auth.js';
 import { HttpError } from '../http/errors.js';
 import { BackboneError } from '../../src-shared/errors.js';
-import type { ServerContext } from '../context.js';
+import type { RouteOptions, ServerContext } from '../context.js';
+import { unencapsulated } from '../plugins/encapsulation.js';
 import { enforce } from '../plugins/rate-limit.js';
 import { hasScopes } from './scopes.js';
 import { hashTokenSecret, parseBearer, tokenHashesEqual } from './tokens.js';
@@ -26,7 +29,7 @@ export interface AuthContext {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by `requireAuth` for authenticated routes. */
+    /** Set by the `authentication` plugin's preHandler for the routes it guards. */
     auth: AuthContext | null;
   }
 }
@@ -74,22 +77,36 @@ export async function authenticate(
   };
 }
 
-/** preHandler guard: a valid token with every scope in `scopes`; sets `request.auth`. */
-export function requireAuth(ctx: ServerContext, ...scopes: Scope[]) {
+/**
+ * Registered inside a route plugin (`await app.register(authentication, {ctx})`): every route of
+ * that plugin needs a valid token (401 otherwise) and charges the identity's rate limit before
+ * its handler runs; `request.auth` says who asks. Routes of other plugins are not affected.
+ */
+export const authentication = unencapsulated<RouteOptions>(
+  'authentication',
+  async (app, { ctx }) => {
+    app.decorateRequest('auth', null);
+    app.addHook('preHandler', async (request) => {
+      const auth = await authenticate(request, ctx);
+      enforce(ctx.limits.account, auth.identityId);
+      request.auth = auth;
+    });
+  },
+);
+
+/** Route preHandler (behind `authentication`): the token holds every scope in `scopes`. */
+export function requireScopes(...scopes: Scope[]) {
   return async (request: FastifyRequest): Promise<void> => {
-    const auth = await authenticate(request, ctx);
-    enforce(ctx.limits.account, auth.identityId);
-    if (!hasScopes(auth.scopes, scopes)) {
+    if (!hasScopes(authOf(request).scopes, scopes)) {
       throw new BackboneError(
         'FORBIDDEN',
         `This token lacks the scope${scopes.length > 1 ? 's' : ''} ${scopes.join(', ')} needed here.`,
       );
     }
-    request.auth = auth;
   };
 }
 
-/** The authenticated caller (for handlers behind `requireAuth`). */
+/** The authenticated caller (for handlers behind `authentication`). */
 export function authOf(request: FastifyRequest): AuthContext {
   if (!request.auth) throw new BackboneError('INTERNAL', 'Route is missing its auth guard.');
   return request.auth;

@@ -8,6 +8,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { unencapsulated } from './encapsulation.js';
 
 export interface Metrics {
   registry: Registry;
@@ -38,14 +39,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   return { registry, requests, duration };
 }
 
-/** onResponse hook: counts and times every answered request. */
-export function metricsHook(metrics: Metrics) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const pattern = request.routeOptions.url;
-    const route = pattern && !request.is404 ? pattern : 'unmatched';
-    const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
-    const labels = { method, route, status: String(reply.statusCode) };
-    metrics.requests.inc(labels);
-    metrics.duration.observe(labels, reply.elapsedTime / 1000);
-  };
-}
+/** Counts and times every answered request (registered at the root when metrics are on). */
+export const requestMetrics = unencapsulated<{ metrics: Metrics | undefined }>(
+  'request-metrics',
+  async (app, { metrics }) => {
+    if (!metrics) return;
+    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+      const pattern = request.routeOptions.url;
+      const route = pattern && !request.is404 ? pattern : 'unmatched';
+      const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
+      const labels = { method, route, status: String(reply.statusCode) };
+      metrics.requests.inc(labels);
+      metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    });
+  },
+);

@@ -1,18 +1,19 @@
 /**
  * Rate limits: token buckets kept in memory (per server process).
  *
- * - per IP, every request (checked first thing, before the body is read);
+ * - per IP, every request (checked first thing, before the body is read): `ipRateLimit`;
  * - per IP, the unauthenticated routes that make work or state (challenges, login,
- *   registration, device add/revoke);
- * - per identity, every authenticated or identity-signed request.
+ *   registration, device add/revoke, password access): `authRouteRateLimit`;
+ * - per identity, every authenticated or identity-signed request (`enforce(limits.account, …)`
+ *   in the authentication plugin and the identity-signed routes).
  * A bucket holds `perMinute` requests and refills continuously. An empty bucket answers 429
  * `RATE_LIMITED` with `Retry-After` (seconds). Behind several processes the limits apply per
  * process. The number of tracked keys is capped (least recently used keys are dropped).
  */
-import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../http/errors.js';
 import type { RateLimitConfig } from '../config.js';
 import type { Clock } from '../clock.js';
+import { unencapsulated } from './encapsulation.js';
 
 interface Bucket {
   tokens: number;
@@ -91,16 +92,32 @@ export function enforce(limiter: RateLimiter, key: string): void {
   if (wait > 0) throw limited(wait);
 }
 
-/** onRequest hook: the per-IP limit for every request. */
-export function ipRateLimitHook(limits: RateLimits) {
-  return async (request: FastifyRequest): Promise<void> => {
-    enforce(limits.ip, request.ip);
-  };
+export interface RateLimitPluginOptions {
+  limits: RateLimits;
 }
 
-/** Route hook for the unauthenticated routes that cost work or store state. */
-export function authRateLimitHook(limits: RateLimits) {
-  return async (request: FastifyRequest): Promise<void> => {
-    enforce(limits.auth, request.ip);
-  };
-}
+/**
+ * The per-IP limit for every request, unknown paths included (registered at the root by
+ * `buildServer`, before any route plugin, so it runs first).
+ */
+export const ipRateLimit = unencapsulated<RateLimitPluginOptions>(
+  'ip-rate-limit',
+  async (app, { limits }) => {
+    app.addHook('onRequest', async (request) => {
+      enforce(limits.ip, request.ip);
+    });
+  },
+);
+
+/**
+ * The per-IP limit of the unauthenticated routes that cost work or store state, registered by
+ * the route plugins that hold them (inside a child context holding only those routes).
+ */
+export const authRouteRateLimit = unencapsulated<RateLimitPluginOptions>(
+  'auth-route-rate-limit',
+  async (app, { limits }) => {
+    app.addHook('onRequest', async (request) => {
+      enforce(limits.auth, request.ip);
+    });
+  },
+);

@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import { emptyQuerySchema } from '../../src-shared/api/common.js';
 import { EVENTS_PATH } from '../../src-shared/api/events.js';
 import { BackboneError } from '../../src-shared/errors.js';
-import type { App, ServerContext } from '../context.js';
+import type { RouteOptions, RoutePlugin } from '../context.js';
 import { EventConnection } from '../events/connection.js';
 import {
   DEFAULT_EVENT_CHANNEL_OPTIONS,
@@ -25,12 +25,14 @@ import { refuseBadHandshake } from '../http/websocket-handshake.js';
 /** Largest client frame (only `hello` is ever sent). */
 const MAX_CLIENT_FRAME = 16 * 1024;
 
-export function eventRoutes(
-  app: App,
-  ctx: ServerContext,
-  options: Partial<EventChannelOptions> = {},
-): EventHub {
-  const hub = new EventHub(ctx, app.log, { ...DEFAULT_EVENT_CHANNEL_OPTIONS, ...options });
+export interface EventRouteOptions extends RouteOptions {
+  /** Push channel tuning (heartbeat, queue bounds); defaults in events/hub.ts. */
+  channel?: Partial<EventChannelOptions> | undefined;
+}
+
+/** Also starts the event hub when the server is ready and stops it before it closes. */
+export const eventRoutes: RoutePlugin<EventRouteOptions> = async (app, { ctx, channel = {} }) => {
+  const hub = new EventHub(ctx, app.log, { ...DEFAULT_EVENT_CHANNEL_OPTIONS, ...channel });
   setEventHub(ctx, hub);
   const wss = new WebSocketServer({
     noServer: true,
@@ -78,5 +80,4 @@ export function eventRoutes(
   app.addHook('onClose', async () => {
     wss.close();
   });
-  return hub;
-}
+};

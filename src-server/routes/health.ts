@@ -1,7 +1,7 @@
 /** `GET /healthz`: 200 when the server can reach its database, else 503 `UNAVAILABLE`. */
 import { healthResponseSchema } from '../../src-shared/api/server.js';
 import { BackboneError } from '../../src-shared/errors.js';
-import type { App, ServerContext } from '../context.js';
+import type { RoutePlugin, ServerContext } from '../context.js';
 
 const PING_TIMEOUT_MS = 3000;
 
@@ -19,7 +19,7 @@ async function pingWithTimeout(ctx: ServerContext): Promise<void> {
   }
 }
 
-export function healthRoutes(app: App, ctx: ServerContext): void {
+export const healthRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/healthz',
     { schema: { response: { 200: healthResponseSchema } } },
@@ -34,4 +34,4 @@ export function healthRoutes(app: App, ctx: ServerContext): void {
       return { status: 'ok' as const, database: 'ok' as const };
     },
   );
-}
+};

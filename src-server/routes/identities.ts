@@ -30,10 +30,10 @@ import {
   type IdentityView,
 } from '../../src-shared/api/identities.js';
 import { BackboneError, isBackboneError } from '../../src-shared/errors.js';
-import { authOf, requireAuth } from '../auth/authenticate.js';
+import { authOf, authentication, requireScopes } from '../auth/authenticate.js';
 import { deviceRecordOf } from '../auth/login.js';
-import { iso, type App, type ServerContext } from '../context.js';
-import { authRateLimitHook, enforce } from '../plugins/rate-limit.js';
+import { iso, type App, type RoutePlugin, type ServerContext } from '../context.js';
+import { authRouteRateLimit, enforce } from '../plugins/rate-limit.js';
 import type { DeviceRecord, IdentityRecord } from '../storage/storage.js';
 
 /** Runs a signature check; a bad signature becomes 403 `SIGNATURE_INVALID`. */
@@ -87,148 +87,159 @@ async function requireIdentity(ctx: ServerContext, id: string): Promise<Identity
   return identity;
 }
 
-export function identityRoutes(app: App, ctx: ServerContext): void {
+export const identityRoutes: RoutePlugin = async (app, { ctx }) => {
   const base = `${API_PREFIX}/identities`;
-  const authLimit = authRateLimitHook(ctx.limits);
 
-  app.post(
-    base,
-    {
-      onRequest: authLimit,
-      schema: {
-        querystring: emptyQuerySchema,
-        body: registerIdentityRequestSchema,
-        response: { 201: registerIdentityResponseSchema },
-      },
-    },
-    async (request, reply) => {
-      const { profile, deviceCertificate } = request.body;
-      const verified = checked('identity profile', () => verifyIdentityProfile(profile));
-      const id = identityAddress(verified.signPublicKey);
-      const device: VerifiedDevice = checked('device certificate', () =>
-        verifyDeviceCertificate(deviceCertificate, verified.signPublicKey),
-      );
-      const now = ctx.clock.now();
-      const identity: IdentityRecord = {
-        id,
-        signPublicKey: toBase64Url(verified.signPublicKey),
-        boxPublicKey: toBase64Url(verified.boxPublicKey),
-        displayName: verified.displayName,
-        profile: JSON.stringify(profile),
-        createdAt: now,
-      };
-      const deviceRecord = deviceRecordOf(id, device, deviceCertificate, now);
-      await ctx.storage.createIdentity(identity, deviceRecord);
-      request.log.info({ identity: id }, 'identity registered');
-      reply.code(201);
-      return {
-        v: API_VERSION,
-        identity: identityView(identity),
-        device: deviceView(deviceRecord),
-      };
-    },
-  );
+  // Registration and device changes: authorized by identity-signed statements, no token; the
+  // tighter per-IP limit of the auth routes (the identity's own limit once the signature holds).
+  await app.register(async (open: App) => {
+    await open.register(authRouteRateLimit, { limits: ctx.limits });
 
-  app.get(
-    `${base}/:identityId`,
-    {
-      preHandler: requireAuth(ctx),
-      schema: {
-        params: identityParamsSchema,
-        querystring: emptyQuerySchema,
-        response: { 200: identityResponseSchema },
+    open.post(
+      base,
+      {
+        schema: {
+          querystring: emptyQuerySchema,
+          body: registerIdentityRequestSchema,
+          response: { 201: registerIdentityResponseSchema },
+        },
       },
-    },
-    async (request) => {
-      const identity = await requireIdentity(ctx, request.params.identityId);
-      return { v: API_VERSION, identity: identityView(identity) };
-    },
-  );
-
-  app.get(
-    `${base}/:identityId/devices`,
-    {
-      preHandler: requireAuth(ctx, 'IDENTITY_READ'),
-      schema: {
-        params: identityParamsSchema,
-        querystring: emptyQuerySchema,
-        response: { 200: deviceListResponseSchema },
-      },
-    },
-    async (request) => {
-      if (authOf(request).identityId !== request.params.identityId) {
-        throw new BackboneError('FORBIDDEN', 'Only the identity itself may list its devices.');
-      }
-      const devices = await ctx.storage.listDevices(request.params.identityId);
-      return { v: API_VERSION, devices: devices.map(deviceView) };
-    },
-  );
-
-  app.post(
-    `${base}/:identityId/devices`,
-    {
-      onRequest: authLimit,
-      schema: {
-        params: identityParamsSchema,
-        querystring: emptyQuerySchema,
-        body: addDeviceRequestSchema,
-        response: { 201: deviceResponseSchema },
-      },
-    },
-    async (request, reply) => {
-      const identity = await requireIdentity(ctx, request.params.identityId);
-      const device = checked('device certificate', () =>
-        verifyDeviceCertificate(request.body.certificate, identityKey(identity)),
-      );
-      enforce(ctx.limits.account, identity.id);
-      const existing = await ctx.storage.getDevice(toBase64Url(device.devicePublicKey));
-      if (existing?.revokedAt !== null && existing?.revokedAt !== undefined) {
-        throw new BackboneError(
-          'DEVICE_REVOKED',
-          'This device key was revoked and cannot be added again. Make a new device key.',
+      async (request, reply) => {
+        const { profile, deviceCertificate } = request.body;
+        const verified = checked('identity profile', () => verifyIdentityProfile(profile));
+        const id = identityAddress(verified.signPublicKey);
+        const device: VerifiedDevice = checked('device certificate', () =>
+          verifyDeviceCertificate(deviceCertificate, verified.signPublicKey),
         );
-      }
-      const record = deviceRecordOf(identity.id, device, request.body.certificate, ctx.clock.now());
-      await ctx.storage.addDevice(record);
-      request.log.info({ identity: identity.id, device: record.id }, 'device added');
-      reply.code(201);
-      return { v: API_VERSION, device: deviceView(record) };
-    },
-  );
-
-  app.post(
-    `${base}/:identityId/devices/:deviceId/revoke`,
-    {
-      onRequest: authLimit,
-      schema: {
-        params: deviceParamsSchema,
-        querystring: emptyQuerySchema,
-        body: revokeDeviceRequestSchema,
-        response: { 200: deviceResponseSchema },
+        const now = ctx.clock.now();
+        const identity: IdentityRecord = {
+          id,
+          signPublicKey: toBase64Url(verified.signPublicKey),
+          boxPublicKey: toBase64Url(verified.boxPublicKey),
+          displayName: verified.displayName,
+          profile: JSON.stringify(profile),
+          createdAt: now,
+        };
+        const deviceRecord = deviceRecordOf(id, device, deviceCertificate, now);
+        await ctx.storage.createIdentity(identity, deviceRecord);
+        request.log.info({ identity: id }, 'identity registered');
+        reply.code(201);
+        return {
+          v: API_VERSION,
+          identity: identityView(identity),
+          device: deviceView(deviceRecord),
+        };
       },
-    },
-    async (request) => {
-      const { identityId, deviceId } = request.params;
-      const identity = await requireIdentity(ctx, identityId);
-      const revocation = checked('device revocation', () =>
-        verifyDeviceRevocation(request.body.revocation, identityKey(identity)),
-      );
-      enforce(ctx.limits.account, identity.id);
-      if (revocation.device !== deviceId) {
-        throw new BackboneError('INVALID_REQUEST', 'The revocation names another device.');
-      }
-      const device = await ctx.storage.getDevice(deviceId);
-      if (!device || device.identityId !== identity.id) {
-        throw new BackboneError('NOT_FOUND', 'This identity has no such device.');
-      }
-      const revoked = await ctx.storage.revokeDevice(
-        deviceId,
-        ctx.clock.now(),
-        JSON.stringify(request.body.revocation),
-      );
-      if (!revoked) throw new BackboneError('NOT_FOUND', 'This identity has no such device.');
-      request.log.info({ identity: identity.id, device: deviceId }, 'device revoked');
-      return { v: API_VERSION, device: deviceView(revoked) };
-    },
-  );
-}
+    );
+
+    open.post(
+      `${base}/:identityId/devices`,
+      {
+        schema: {
+          params: identityParamsSchema,
+          querystring: emptyQuerySchema,
+          body: addDeviceRequestSchema,
+          response: { 201: deviceResponseSchema },
+        },
+      },
+      async (request, reply) => {
+        const identity = await requireIdentity(ctx, request.params.identityId);
+        const device = checked('device certificate', () =>
+          verifyDeviceCertificate(request.body.certificate, identityKey(identity)),
+        );
+        enforce(ctx.limits.account, identity.id);
+        const existing = await ctx.storage.getDevice(toBase64Url(device.devicePublicKey));
+        if (existing?.revokedAt !== null && existing?.revokedAt !== undefined) {
+          throw new BackboneError(
+            'DEVICE_REVOKED',
+            'This device key was revoked and cannot be added again. Make a new device key.',
+          );
+        }
+        const record = deviceRecordOf(
+          identity.id,
+          device,
+          request.body.certificate,
+          ctx.clock.now(),
+        );
+        await ctx.storage.addDevice(record);
+        request.log.info({ identity: identity.id, device: record.id }, 'device added');
+        reply.code(201);
+        return { v: API_VERSION, device: deviceView(record) };
+      },
+    );
+
+    open.post(
+      `${base}/:identityId/devices/:deviceId/revoke`,
+      {
+        schema: {
+          params: deviceParamsSchema,
+          querystring: emptyQuerySchema,
+          body: revokeDeviceRequestSchema,
+          response: { 200: deviceResponseSchema },
+        },
+      },
+      async (request) => {
+        const { identityId, deviceId } = request.params;
+        const identity = await requireIdentity(ctx, identityId);
+        const revocation = checked('device revocation', () =>
+          verifyDeviceRevocation(request.body.revocation, identityKey(identity)),
+        );
+        enforce(ctx.limits.account, identity.id);
+        if (revocation.device !== deviceId) {
+          throw new BackboneError('INVALID_REQUEST', 'The revocation names another device.');
+        }
+        const device = await ctx.storage.getDevice(deviceId);
+        if (!device || device.identityId !== identity.id) {
+          throw new BackboneError('NOT_FOUND', 'This identity has no such device.');
+        }
+        const revoked = await ctx.storage.revokeDevice(
+          deviceId,
+          ctx.clock.now(),
+          JSON.stringify(request.body.revocation),
+        );
+        if (!revoked) throw new BackboneError('NOT_FOUND', 'This identity has no such device.');
+        request.log.info({ identity: identity.id, device: deviceId }, 'device revoked');
+        return { v: API_VERSION, device: deviceView(revoked) };
+      },
+    );
+  });
+
+  // Reading identities and devices: a valid token (401 otherwise).
+  await app.register(async (guarded: App) => {
+    await guarded.register(authentication, { ctx });
+
+    guarded.get(
+      `${base}/:identityId`,
+      {
+        schema: {
+          params: identityParamsSchema,
+          querystring: emptyQuerySchema,
+          response: { 200: identityResponseSchema },
+        },
+      },
+      async (request) => {
+        const identity = await requireIdentity(ctx, request.params.identityId);
+        return { v: API_VERSION, identity: identityView(identity) };
+      },
+    );
+
+    guarded.get(
+      `${base}/:identityId/devices`,
+      {
+        preHandler: requireScopes('IDENTITY_READ'),
+        schema: {
+          params: identityParamsSchema,
+          querystring: emptyQuerySchema,
+          response: { 200: deviceListResponseSchema },
+        },
+      },
+      async (request) => {
+        if (authOf(request).identityId !== request.params.identityId) {
+          throw new BackboneError('FORBIDDEN', 'Only the identity itself may list its devices.');
+        }
+        const devices = await ctx.storage.listDevices(request.params.identityId);
+        return { v: API_VERSION, devices: devices.map(deviceView) };
+      },
+    );
+  });
+};

@@ -5,9 +5,10 @@
  */
 import { blake2b, constantTimeEqual, utf8 } from '../../src-shared/crypto/index.js';
 import { BackboneError } from '../../src-shared/errors.js';
-import type { App, ServerContext } from '../context.js';
+import type { RoutePlugin } from '../context.js';
 
-export function metricsRoutes(app: App, ctx: ServerContext): void {
+/** Registers nothing when metrics are off (`GET /metrics` is then 404 like any unknown path). */
+export const metricsRoutes: RoutePlugin = async (app, { ctx }) => {
   const metrics = ctx.metrics;
   if (!metrics) return;
   const expected = ctx.config.metricsToken === null ? null : blake2b(utf8(ctx.config.metricsToken));
@@ -24,4 +25,4 @@ export function metricsRoutes(app: App, ctx: ServerContext): void {
     reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store');
     return metrics.registry.metrics();
   });
-}
+};

@@ -35,7 +35,7 @@ import {
 } from '../../src-shared/pake/protocol.js';
 import { hasScopes } from '../auth/scopes.js';
 import { hashTokenSecret, parseBearer, tokenHashesEqual } from '../auth/tokens.js';
-import type { App, ServerContext } from '../context.js';
+import type { RouteOptions, RoutePlugin, ServerContext } from '../context.js';
 import { sendError } from '../http/errors.js';
 import { installUpgradeRouter, pendingUpgrade } from '../http/upgrade-router.js';
 import { headerText, refuseBadHandshake } from '../http/websocket-handshake.js';
@@ -50,7 +50,8 @@ import {
 } from '../password-access/password-access-handler.js';
 import { StorageFailedLoginLimiter } from '../password-access/storage-limiter.js';
 import { StoragePasswordAccessStore } from '../password-access/storage-store.js';
-import { authRateLimitHook } from '../plugins/rate-limit.js';
+import { authRouteRateLimit } from '../plugins/rate-limit.js';
+import type { Scheduler } from '../scheduler.js';
 import { passwordAccessDummyKey, type ServerKeys } from '../server-keys.js';
 
 export const PASSWORD_ACCESS_PATH = `${API_PREFIX}/password-access`;
@@ -78,8 +79,11 @@ export interface TestOnlyPasswordAccess {
   policy?: Partial<FailedLoginPolicy>;
 }
 
-export interface PasswordAccessRouteOptions {
-  testOnly?: TestOnlyPasswordAccess | undefined;
+export interface PasswordAccessRouteOptions extends RouteOptions {
+  /** Runs the forgotten-failed-login sweep (`failed-login-expiry`). */
+  scheduler: Scheduler;
+  /** From `passwordAccessSetup` (called by `buildServer`, so a bad configuration fails early). */
+  setup: PasswordAccessSetup;
 }
 
 /** A comma-separated list of HTTP tokens (RFC 6455 §4.1), which `ws` would refuse in plain text. */
@@ -173,12 +177,20 @@ function checkHostAndOrigin(request: FastifyRequest): void {
 // ---------------------------------------------------------------------------------------------
 // The route
 
-export function passwordAccessRoutes(
-  app: App,
+/** The password-access dependencies that do not need the server keys, checked. */
+export interface PasswordAccessSetup {
+  base: Omit<PasswordAccessDeps, 'serverId' | 'serverBoxKeyPair' | 'dummyKey'>;
+  limiter: StorageFailedLoginLimiter;
+}
+
+/**
+ * Builds and checks the dependencies; throws on a bad configuration (parameters below the
+ * floors). `buildServer` calls it itself, so such a server is refused when it is built.
+ */
+export function passwordAccessSetup(
   ctx: ServerContext,
-  options: PasswordAccessRouteOptions = {},
-): void {
-  const testOnly = options.testOnly;
+  testOnly?: TestOnlyPasswordAccess,
+): PasswordAccessSetup {
   const params = testOnly?.params ?? ctx.config.passwordAccess;
   const store = new StoragePasswordAccessStore(ctx.storage, ctx.clock);
   const limiter = new StorageFailedLoginLimiter(ctx.storage, {
@@ -186,7 +198,7 @@ export function passwordAccessRoutes(
     ...(testOnly?.policy ? { policy: testOnly.policy } : {}),
   });
 
-  const baseDeps: Omit<PasswordAccessDeps, 'serverId' | 'serverBoxKeyPair' | 'dummyKey'> = {
+  const base: PasswordAccessSetup['base'] = {
     params: { opslimit: params.opslimit, memlimit: params.memlimit },
     lookup: (workspace, username) => store.lookup(workspace, username),
     store: (workspace, username, record, op) => store.store(workspace, username, record, op),
@@ -195,13 +207,20 @@ export function passwordAccessRoutes(
     ...(testOnly?.timeouts ? { timeouts: testOnly.timeouts } : {}),
     ...(testOnly ? { testOnlyRandom: testOnly.random } : {}),
   };
-  // Refuse a bad configuration (parameters below the floors) when the server is built.
   checkPasswordAccessDeps({
-    ...baseDeps,
+    ...base,
     serverId: PLACEHOLDER_SERVER_ID,
     serverBoxKeyPair: undefined as never,
     dummyKey: new Uint8Array(32),
   });
+  return { base, limiter };
+}
+
+export const passwordAccessRoutes: RoutePlugin<PasswordAccessRouteOptions> = async (
+  app,
+  { ctx, scheduler, setup },
+) => {
+  const { base: baseDeps, limiter } = setup;
 
   let dummy: { keys: ServerKeys; key: Uint8Array } | undefined;
   const depsNow = (): PasswordAccessDeps => {
@@ -214,6 +233,13 @@ export function passwordAccessRoutes(
       dummyKey: dummy.key,
     };
   };
+
+  scheduler.add({
+    name: 'failed-login-expiry',
+    intervalMs: SWEEP_INTERVAL_MS,
+    run: async (now) => ({ removed: await limiter.sweep(now) }),
+  });
+  await app.register(authRouteRateLimit, { limits: ctx.limits });
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -262,7 +288,7 @@ export function passwordAccessRoutes(
 
   app.get(
     PASSWORD_ACCESS_PATH,
-    { schema: { querystring: emptyQuerySchema }, onRequest: authRateLimitHook(ctx.limits) },
+    { schema: { querystring: emptyQuerySchema } },
     async (request, reply) => {
       const upgrade = pendingUpgrade(request.raw);
       const upgradeHeader = headerText(request.headers.upgrade)?.toLowerCase();
@@ -310,19 +336,8 @@ export function passwordAccessRoutes(
     },
   );
 
-  let sweeper: NodeJS.Timeout | undefined;
-  app.addHook('onReady', async () => {
-    sweeper = setInterval(() => {
-      limiter
-        .sweep()
-        .then((removed) => app.log.debug({ removed }, 'swept failed-login states'))
-        .catch((error: unknown) => app.log.warn({ err: error }, 'failed-login sweep failed'));
-    }, SWEEP_INTERVAL_MS);
-    sweeper.unref();
-  });
   // Before the HTTP server closes: stop upgrading, close open sockets (cut them after a grace).
   app.addHook('preClose', async () => {
-    clearInterval(sweeper);
     const closing = [...open].map(
       (ws) =>
         new Promise<void>((resolve) => {
@@ -341,4 +356,4 @@ export function passwordAccessRoutes(
     await Promise.all(closing);
     wss.close();
   });
-}
+};

@@ -5,10 +5,10 @@
 import { API_PREFIX, API_VERSION } from '../../src-shared/api/common.js';
 import { serverInfoQuerySchema, serverInfoResponseSchema } from '../../src-shared/api/server.js';
 import { toBase64Url } from '../../src-shared/crypto/index.js';
-import type { App, ServerContext } from '../context.js';
+import type { RoutePlugin } from '../context.js';
 import { serverProof } from '../server-keys.js';
 
-export function serverInfoRoutes(app: App, ctx: ServerContext): void {
+export const serverInfoRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     `${API_PREFIX}/server`,
     { schema: { querystring: serverInfoQuerySchema, response: { 200: serverInfoResponseSchema } } },
@@ -27,4 +27,4 @@ export function serverInfoRoutes(app: App, ctx: ServerContext): void {
       };
     },
   );
-}
+};

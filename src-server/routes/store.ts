@@ -7,8 +7,9 @@
  * - `POST …/store/commit`: STORE_USE (+ the STORE_SHARE scope when the change signs or removes
  *   grants). One change set or rotation bundle, applied atomically or not at all; its
  *   `store.changed` event is recorded in the same transaction and published after it.
- * - A sweeper deletes expired entries every `STORE_SWEEP_INTERVAL_MS` (and they are never served
- *   once expired).
+ * - The scheduler's `store-expiry` job deletes expired entries every `STORE_SWEEP_INTERVAL_MS`
+ *   (and they are never served once expired).
+ * - Every route needs a valid token (the `authentication` plugin), then the workspace guard.
  */
 import { API_PREFIX, API_VERSION, emptyQuerySchema } from '../../src-shared/api/common.js';
 import { workspaceParamsSchema } from '../../src-shared/api/workspaces.js';
@@ -21,9 +22,11 @@ import {
   storeRecordsResponseSchema,
 } from '../../src-shared/api/store.js';
 import { BackboneError } from '../../src-shared/errors.js';
+import { authentication } from '../auth/authenticate.js';
 import { requireWorkspacePermission, scopesAllow } from '../auth/workspace-guard.js';
-import type { App, ServerContext } from '../context.js';
+import type { RouteOptions, RoutePlugin, ServerContext } from '../context.js';
 import { publishEvents } from '../events/hub.js';
+import type { Scheduler } from '../scheduler.js';
 import { checkCommit, commitLoad, parseCommit, storeChangedEvent } from '../store/commit-check.js';
 
 export const STORE_SWEEP_INTERVAL_MS = 30_000;
@@ -44,8 +47,19 @@ export async function sweepExpiredStore(ctx: ServerContext): Promise<number> {
   }
 }
 
-export function storeRoutes(app: App, ctx: ServerContext): void {
+export interface StoreRouteOptions extends RouteOptions {
+  /** Runs the expired-entry sweep (`store-expiry`). */
+  scheduler: Scheduler;
+}
+
+export const storeRoutes: RoutePlugin<StoreRouteOptions> = async (app, { ctx, scheduler }) => {
   const base = `${API_PREFIX}/workspaces/:workspaceId/store`;
+  await app.register(authentication, { ctx });
+  scheduler.add({
+    name: 'store-expiry',
+    intervalMs: STORE_SWEEP_INTERVAL_MS,
+    run: async () => ({ removed: await sweepExpiredStore(ctx) }),
+  });
 
   app.post(
     `${base}/records`,
@@ -130,19 +144,4 @@ export function storeRoutes(app: App, ctx: ServerContext): void {
       return { v: API_VERSION, workspace: workspace.id, put, removed, revision };
     },
   );
-
-  let sweeper: NodeJS.Timeout | undefined;
-  app.addHook('onReady', async () => {
-    sweeper = setInterval(() => {
-      sweepExpiredStore(ctx)
-        .then((removed) => {
-          if (removed > 0) app.log.debug({ removed }, 'swept expired store entries');
-        })
-        .catch((error: unknown) => app.log.warn({ err: error }, 'store sweep failed'));
-    }, STORE_SWEEP_INTERVAL_MS);
-    sweeper.unref();
-  });
-  app.addHook('onClose', async () => {
-    clearInterval(sweeper);
-  });
-}
+};

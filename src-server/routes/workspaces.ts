@@ -43,7 +43,7 @@ import {
   type MembershipState,
 } from '../../src-shared/workspace/membership-log.js';
 import type { Permission } from '../../src-shared/workspace/permissions.js';
-import { authOf, requireAuth } from '../auth/authenticate.js';
+import { authOf, authentication } from '../auth/authenticate.js';
 import {
   checkTokenWorkspace,
   forgetWorkspaceState,
@@ -52,7 +52,7 @@ import {
   requireWorkspacePermission,
   scopesAllow,
 } from '../auth/workspace-guard.js';
-import { iso, type App, type ServerContext } from '../context.js';
+import { iso, type RoutePlugin } from '../context.js';
 import { publishEvents } from '../events/hub.js';
 import type { NewEvent, WorkspaceMemberRecord, WorkspaceRecord } from '../storage/storage.js';
 
@@ -80,13 +80,15 @@ function appendedEvent(workspaceId: string, seq: number, hash: string): string {
   return JSON.stringify(event);
 }
 
-export function workspaceRoutes(app: App, ctx: ServerContext): void {
+export const workspaceRoutes: RoutePlugin = async (app, { ctx }) => {
   const base = `${API_PREFIX}/workspaces`;
+  // Every route here needs a valid token (401 otherwise); the workspace guard then checks the
+  // membership and permission per route.
+  await app.register(authentication, { ctx });
 
   app.post(
     base,
     {
-      preHandler: requireAuth(ctx),
       schema: {
         querystring: emptyQuerySchema,
         body: createWorkspaceRequestSchema,
@@ -144,7 +146,6 @@ export function workspaceRoutes(app: App, ctx: ServerContext): void {
   app.get(
     base,
     {
-      preHandler: requireAuth(ctx),
       schema: { querystring: emptyQuerySchema, response: { 200: workspaceListResponseSchema } },
     },
     async (request) => {
@@ -327,4 +328,4 @@ export function workspaceRoutes(app: App, ctx: ServerContext): void {
       return { v: API_VERSION, id: workspaceId, deletedAt: iso(now) };
     },
   );
-}
+};

@@ -220,3 +220,8 @@ export function revocationBody(user: TestIdentity, device: TestDevice) {
     }),
   };
 }
+
+/** `GET /v1/auth/tokens/current` with `token`: what the server says of it (200 or 401). */
+export function whoami(api: ApiClient, token: string): Promise<ApiResponse> {
+  return api.get('/v1/auth/tokens/current', { token });
+}

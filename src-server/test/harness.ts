@@ -3,6 +3,7 @@
  * a fresh database of the given backend, with a clock the test can move and quiet logs.
  */
 import type { Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { cryptoReady } from '../../src-shared/crypto/index.js';
 import { buildServer } from '../app.js';
 import { defaultServerConfig, type ServerConfig } from '../config.js';
@@ -88,5 +89,24 @@ export async function startTestServer(
       await app.close();
       if (!options.opened) await opened.dispose();
     },
+  };
+}
+
+/**
+ * Registers a suite's `beforeAll` (a test server on a fresh database) and `afterAll` (close);
+ * the returned function gives the server inside tests and later hooks.
+ */
+export function useTestServer(
+  backend: TestBackend,
+  options: TestServerOptions = {},
+): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(backend, options);
+  });
+  afterAll(() => server?.close());
+  return () => {
+    if (!server) throw new Error('the test server starts in beforeAll');
+    return server;
   };
 }
