@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isBackboneError } from '../errors.js';
 import { fromHex, toHex, utf8 } from './encoding.js';
+import type { RandomSource } from './random.js';
 import { sodium } from './sodium.js';
 import {
   RESPONSE2BYTES,
