@@ -31,21 +31,29 @@ import {
   type Measurement,
   type Report,
 } from './harness.js';
-import { generateBoxKeyPair, openSealed, sealTo } from '../src-shared/crypto/box.js';
-import { concatBytes, fromHex, utf8 } from '../src-shared/crypto/encoding.js';
-import { PWHASH_FLOORS, deriveKeyFromPassword } from '../src-shared/crypto/pwhash.js';
-import { randomBytes } from '../src-shared/crypto/random.js';
-import { generateSignKeyPair, signDetached, verifyDetached } from '../src-shared/crypto/sign.js';
-import { cryptoReady, sodium } from '../src-shared/crypto/sodium.js';
 import {
+  generateBoxKeyPair,
+  openSealed,
+  sealTo,
+  concatBytes,
+  fromHex,
+  utf8,
+  PWHASH_FLOORS,
+  deriveKeyFromPassword,
+  randomBytes,
+  generateSignKeyPair,
+  signDetached,
+  verifyDetached,
+  cryptoReady,
+  sodium,
   chacha20Poly1305Engine,
   decryptStream,
   encryptStream,
   secretstreamEngine,
   type StreamEngine,
-} from '../src-shared/crypto/stream.js';
+  type SymmetricKey,
+} from '../src-shared/crypto/index.js';
 import { nativeChaCha20Poly1305Engine } from '../src-shared/crypto/stream-node.js';
-import type { SymmetricKey } from '../src-shared/crypto/types.js';
 
 const MiB = 1024 * 1024;
 const STREAM_TOTAL = 64 * MiB;

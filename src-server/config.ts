@@ -12,7 +12,7 @@ import {
   PWHASH_LIMITS,
   PWHASH_MAX_WORK,
   type PwhashParams,
-} from '../src-shared/crypto/pwhash.js';
+} from '../src-shared/crypto/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -16,17 +16,16 @@
  * before response 2 lets the client test it). The wait for response 1 is short
  * (`response1TimeoutMs`).
  */
-import { openSealed } from '../../src-shared/crypto/box.js';
-import { fromBase64Url } from '../../src-shared/crypto/encoding.js';
 import {
+  openSealed,
+  fromBase64Url,
   isWithinCeiling,
   PWHASH_LIMITS,
   PWHASH_MAX_WORK,
   type PwhashParams,
-} from '../../src-shared/crypto/pwhash.js';
-import { randomBytes, type RandomSource } from '../../src-shared/crypto/random.js';
-import { sodium } from '../../src-shared/crypto/sodium.js';
-import {
+  randomBytes,
+  type RandomSource,
+  sodium,
   ALG_ARGON2ID13,
   DUMMYKEYBYTES,
   INJECTED_RANDOM_FLOORS,
@@ -41,8 +40,8 @@ import {
   STOREDBYTES,
   validatePublicData,
   type SharedKeys,
-} from '../../src-shared/crypto/spake2ee.js';
-import type { BoxKeyPair } from '../../src-shared/crypto/types.js';
+  type BoxKeyPair,
+} from '../../src-shared/crypto/index.js';
 import { BackboneError, isBackboneError, type ErrorCode } from '../../src-shared/errors.js';
 import { CloseCode, type PasswordAccessConnection } from '../../src-shared/pake/connection.js';
 import { FrameType } from '../../src-shared/pake/frames.js';

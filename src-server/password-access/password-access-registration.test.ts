@@ -7,8 +7,7 @@
  * parameters used throughout. Setup: test/password-access-env.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateBoxKeyPair, sealTo } from '../../src-shared/crypto/box.js';
-import { toBase64Url, utf8 } from '../../src-shared/crypto/encoding.js';
+import { generateBoxKeyPair, sealTo, toBase64Url, utf8 } from '../../src-shared/crypto/index.js';
 import { decodeFrame, encodeFrame, FrameType } from '../../src-shared/pake/frames.js';
 import {
   decodeJsonPayload,

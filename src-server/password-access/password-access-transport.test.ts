@@ -7,7 +7,7 @@
  * parameters used throughout. Setup: test/password-access-env.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from '../../src-shared/crypto/random.js';
+import { randomBytes } from '../../src-shared/crypto/index.js';
 import { passwordLogin } from '../../src-shared/pake/client.js';
 import { CloseCode, createMemoryConnectionPair } from '../../src-shared/pake/connection.js';
 import { encodeFrame, FrameType } from '../../src-shared/pake/frames.js';

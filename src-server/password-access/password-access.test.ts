@@ -10,10 +10,14 @@
  * parameters used throughout. Setup: test/password-access-env.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromUtf8, utf8 } from '../../src-shared/crypto/encoding.js';
-import { parseKeyfile, unlockKeyfile } from '../../src-shared/crypto/keyfile.js';
-import { randomBytes } from '../../src-shared/crypto/random.js';
-import { STOREDBYTES } from '../../src-shared/crypto/spake2ee.js';
+import {
+  fromUtf8,
+  utf8,
+  parseKeyfile,
+  unlockKeyfile,
+  randomBytes,
+  STOREDBYTES,
+} from '../../src-shared/crypto/index.js';
 import { CloseCode } from '../../src-shared/pake/connection.js';
 import { decodeFrame, encodeFrame, FrameType } from '../../src-shared/pake/frames.js';
 import {

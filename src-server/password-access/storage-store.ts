@@ -8,7 +8,7 @@
  * decodes is returned with empty stored data: the handler then treats the username as unknown
  * for logins (dummy public data, same abort), while its owner can still re-register it.
  */
-import { fromBase64Url, toBase64Url } from '../../src-shared/crypto/encoding.js';
+import { fromBase64Url, toBase64Url } from '../../src-shared/crypto/index.js';
 import type { Clock } from '../context.js';
 import type { PasswordAccessRepository } from '../storage/storage.js';
 import type { PasswordAccessRecord, StoreResult } from './password-access-handler.js';

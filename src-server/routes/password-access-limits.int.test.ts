@@ -4,7 +4,7 @@
  * registrations, and sockets that send malformed or oversized frames.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { utf8 } from '../../src-shared/crypto/encoding.js';
+import { utf8 } from '../../src-shared/crypto/index.js';
 import { decodeFrame, encodeFrame, FrameType } from '../../src-shared/pake/frames.js';
 import { encodeJsonPayload, type PasswordAccessError } from '../../src-shared/pake/protocol.js';
 import { StorageFailedLoginLimiter } from '../password-access/storage-limiter.js';

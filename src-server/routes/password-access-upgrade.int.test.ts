@@ -4,7 +4,7 @@
  * the per-IP rate limit and shutdown.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from '../../src-shared/crypto/random.js';
+import { randomBytes } from '../../src-shared/crypto/index.js';
 import { passwordLogin } from '../../src-shared/pake/client.js';
 import { connectNodeWebSocket } from '../../src-shared/pake/connection.js';
 import { decodeFrame, FrameType } from '../../src-shared/pake/frames.js';

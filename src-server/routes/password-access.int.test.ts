@@ -9,11 +9,16 @@
  * SPAKE2+EE floors so that Argon2id runs at 2 passes / 64 MiB.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toBase64Url, utf8 } from '../../src-shared/crypto/encoding.js';
-import { parseKeyfile, unlockKeyfile } from '../../src-shared/crypto/keyfile.js';
-import { randomBytes } from '../../src-shared/crypto/random.js';
-import { cryptoReady } from '../../src-shared/crypto/sodium.js';
-import { PUBLICDATABYTES, validatePublicData } from '../../src-shared/crypto/spake2ee.js';
+import {
+  toBase64Url,
+  utf8,
+  parseKeyfile,
+  unlockKeyfile,
+  randomBytes,
+  cryptoReady,
+  PUBLICDATABYTES,
+  validatePublicData,
+} from '../../src-shared/crypto/index.js';
 import { passwordRegister } from '../../src-shared/pake/client.js';
 import { connectNodeWebSocket } from '../../src-shared/pake/connection.js';
 import { buildServer } from '../app.js';

@@ -23,9 +23,7 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { FastifyRequest } from 'fastify';
 import { API_PREFIX, emptyQuerySchema } from '../../src-shared/api/common.js';
-import type { PwhashParams } from '../../src-shared/crypto/pwhash.js';
-import type { RandomSource } from '../../src-shared/crypto/random.js';
-import { sodium } from '../../src-shared/crypto/sodium.js';
+import { type PwhashParams, type RandomSource, sodium } from '../../src-shared/crypto/index.js';
 import { BackboneError } from '../../src-shared/errors.js';
 import { wrapNodeWebSocket } from '../../src-shared/pake/connection.js';
 import { FRAME_HEADER_BYTES } from '../../src-shared/pake/frames.js';

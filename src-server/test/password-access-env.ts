@@ -4,12 +4,15 @@
  * frames, client helpers and the fixture `usePasswordAccessEnv`.
  */
 import { beforeAll, beforeEach, expect } from 'vitest';
-import { generateBoxKeyPair } from '../../src-shared/crypto/box.js';
-import { utf8 } from '../../src-shared/crypto/encoding.js';
-import { createKeyfile, serializeKeyfile } from '../../src-shared/crypto/keyfile.js';
-import { randomBytes } from '../../src-shared/crypto/random.js';
-import { cryptoReady } from '../../src-shared/crypto/sodium.js';
-import type { BoxKeyPair } from '../../src-shared/crypto/types.js';
+import {
+  generateBoxKeyPair,
+  utf8,
+  createKeyfile,
+  serializeKeyfile,
+  randomBytes,
+  cryptoReady,
+  type BoxKeyPair,
+} from '../../src-shared/crypto/index.js';
 import { isBackboneError } from '../../src-shared/errors.js';
 import {
   passwordChange,

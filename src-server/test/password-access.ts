@@ -6,10 +6,14 @@
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { WebSocket } from 'ws';
 import { serverInfoResponseSchema } from '../../src-shared/api/server.js';
-import { fromBase64Url, utf8 } from '../../src-shared/crypto/encoding.js';
-import { createKeyfile, serializeKeyfile } from '../../src-shared/crypto/keyfile.js';
-import { randomBytes } from '../../src-shared/crypto/random.js';
-import { cryptoReady } from '../../src-shared/crypto/sodium.js';
+import {
+  fromBase64Url,
+  utf8,
+  createKeyfile,
+  serializeKeyfile,
+  randomBytes,
+  cryptoReady,
+} from '../../src-shared/crypto/index.js';
 import { isBackboneError } from '../../src-shared/errors.js';
 import { passwordChange, passwordLogin, passwordRegister } from '../../src-shared/pake/client.js';
 import { connectNodeWebSocket } from '../../src-shared/pake/connection.js';

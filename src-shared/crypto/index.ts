@@ -188,7 +188,36 @@ export {
   secretstreamEngine,
   type StreamEngine,
 } from './stream.js';
-export { SecretstreamPull, SecretstreamPush } from './secretstream.js';
+export {
+  SECRETSTREAM_ABYTES,
+  SECRETSTREAM_HEADERBYTES,
+  SecretstreamPull,
+  SecretstreamPush,
+} from './secretstream.js';
 
 // --- SPAKE2+EE (spake2ee.ts) ----------------------------------------------------------------
 export * as spake2ee from './spake2ee.js';
+// The names the password-access client and server use, flat (spake2ee's own PwhashParams stays
+// inside the namespace: it is not pwhash's).
+export {
+  ALG_ARGON2ID13,
+  DUMMYKEYBYTES,
+  INJECTED_RANDOM_FLOORS,
+  PRODUCT_FLOORS,
+  PUBLICDATABYTES,
+  RESPONSE1BYTES,
+  RESPONSE2BYTES,
+  RESPONSE3BYTES,
+  STOREDBYTES,
+  clientStep1,
+  clientStep1With,
+  clientStep3,
+  serverStep0,
+  serverStep0Dummy,
+  serverStep2,
+  serverStep4,
+  serverStore,
+  serverStoreWith,
+  validatePublicData,
+  type SharedKeys,
+} from './spake2ee.js';

@@ -10,8 +10,7 @@
  */
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { toHex } from '../crypto/encoding.js';
-import { randomBytes } from '../crypto/random.js';
+import { toHex, randomBytes } from '../crypto/index.js';
 
 function tempPrefix(file: string): string {
   return `.${path.basename(file)}.`;

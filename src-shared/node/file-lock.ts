@@ -11,8 +11,7 @@
  */
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
-import { toHex } from '../crypto/encoding.js';
-import { randomBytes } from '../crypto/random.js';
+import { toHex, randomBytes } from '../crypto/index.js';
 import { BackboneError } from '../errors.js';
 
 export interface FileLockOptions {

@@ -15,18 +15,18 @@
  * `testOnlyRandom` (tests only; product code never passes it) injects the random source, which
  * also lowers the SPAKE2+EE floors to 2 / 64 MiB (see `docs/spake2ee.md`).
  */
-import { boxPublicKey, sealTo } from '../crypto/box.js';
-import { fromUtf8, toBase64Url } from '../crypto/encoding.js';
 import {
+  boxPublicKey,
+  sealTo,
+  fromUtf8,
+  toBase64Url,
   argon2idHere,
   assertWithinCeiling,
   passwordBytes,
   type Argon2idRunner,
   type PwhashParams,
-} from '../crypto/pwhash.js';
-import type { RandomSource } from '../crypto/random.js';
-import { sodium } from '../crypto/sodium.js';
-import {
+  type RandomSource,
+  sodium,
   clientStep1With,
   clientStep3,
   INJECTED_RANDOM_FLOORS,
@@ -36,8 +36,8 @@ import {
   serverStoreWith,
   validatePublicData,
   type SharedKeys,
-} from '../crypto/spake2ee.js';
-import type { BoxPublicKey } from '../crypto/types.js';
+  type BoxPublicKey,
+} from '../crypto/index.js';
 import { BackboneError, ERROR_CODES, isBackboneError, type ErrorCode } from '../errors.js';
 import { CloseCode, type PasswordAccessConnection } from './connection.js';
 import { FrameType } from './frames.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromUtf8, utf8 } from '../crypto/encoding.js';
+import { fromUtf8, utf8 } from '../crypto/index.js';
 import {
   decodeJsonPayload,
   encodeJsonPayload,

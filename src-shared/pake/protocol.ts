@@ -15,9 +15,13 @@
  * what the user typed first.
  */
 import { z } from 'zod';
-import { fromUtf8, utf8 } from '../crypto/encoding.js';
-import { SECRETSTREAM_ABYTES, SECRETSTREAM_HEADERBYTES } from '../crypto/secretstream.js';
-import { SEAL_OVERHEAD_BYTES } from '../crypto/box.js';
+import {
+  fromUtf8,
+  utf8,
+  SECRETSTREAM_ABYTES,
+  SECRETSTREAM_HEADERBYTES,
+  SEAL_OVERHEAD_BYTES,
+} from '../crypto/index.js';
 import { BackboneError, type ErrorCode } from '../errors.js';
 
 /** Version of every JSON payload of the password-access protocol. */

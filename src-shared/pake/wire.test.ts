@@ -1,7 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from '../crypto/random.js';
-import { cryptoReady } from '../crypto/sodium.js';
-import type { SymmetricKey } from '../crypto/types.js';
+import { randomBytes, cryptoReady, type SymmetricKey } from '../crypto/index.js';
 import { createMemoryConnectionPair } from './connection.js';
 import { decodeFrame, encodeFrame, FrameType } from './frames.js';
 import {

@@ -4,9 +4,7 @@
  * (`streamHeader` frame, then `sealed` frames of at most 1 MiB of plaintext, the last one with
  * the final tag).
  */
-import { sodium } from '../crypto/sodium.js';
-import { SecretstreamPull, SecretstreamPush } from '../crypto/secretstream.js';
-import type { SymmetricKey } from '../crypto/types.js';
+import { sodium, SecretstreamPull, SecretstreamPush, type SymmetricKey } from '../crypto/index.js';
 import { BackboneError, isBackboneError, type ErrorCode } from '../errors.js';
 import type { PasswordAccessConnection } from './connection.js';
 import { decodeFrame, encodeFrame, FrameType } from './frames.js';

@@ -11,9 +11,10 @@ import {
   randomBytes,
   toBase64Url,
   utf8,
+  identityAddress,
+  createKeyfile,
+  serializeKeyfile,
 } from '../crypto/index.js';
-import { identityAddress } from '../crypto/identity.js';
-import { createKeyfile, serializeKeyfile } from '../crypto/keyfile.js';
 import { passwordRegister } from '../pake/client.js';
 import { connectNodeWebSocket } from '../pake/connection.js';
 import { BackboneClient, PASSWORD_ACCESS_PATH, webSocketUrl } from './client.js';

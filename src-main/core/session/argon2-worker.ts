@@ -28,8 +28,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Argon2idJob } from '../../../src-shared/crypto/pwhash.js';
-import { sodium } from '../../../src-shared/crypto/sodium.js';
+import { type Argon2idJob, sodium } from '../../../src-shared/crypto/index.js';
 import { BackboneError } from '../../../src-shared/errors.js';
 
 export type Argon2Job = Argon2idJob;

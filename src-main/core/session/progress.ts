@@ -4,7 +4,7 @@
  * starts, ticks while its event loop is free, and a final event when it is done. The renderer
  * animates between events from the estimate, so the bar moves even while the core is busy.
  */
-import type { PwhashParams } from '../../../src-shared/crypto/pwhash.js';
+import type { PwhashParams } from '../../../src-shared/crypto/index.js';
 import type { ProgressEvent } from '../../../src-shared/ipc/contract.js';
 
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 /** The user's settings on this device (`<dataDir>/settings.json`). No secrets. */
 import path from 'node:path';
 import { z } from 'zod';
-import { PWHASH_DEFAULT_PARAMS, PWHASH_LIMITS } from '../../../src-shared/crypto/pwhash.js';
+import { PWHASH_DEFAULT_PARAMS, PWHASH_LIMITS } from '../../../src-shared/crypto/index.js';
 import {
   AUTO_LOCK_MAX_MINUTES,
   CLIPBOARD_MAX_SECONDS,
