@@ -1,7 +1,9 @@
 // ESLint flat config. Besides the usual checks it enforces the process boundaries:
 // - src-main/core, src-shared, src-server, src-cli never import `electron`;
 // - src-server and src-cli never import src-main; src-shared never imports src-main or src-server;
-// - src-renderer never imports Node built-ins or anything from src-main.
+// - src-renderer never imports Node built-ins, anything from src-main or Node-only shared code;
+// - outside src-shared/crypto only src-shared/crypto/index is imported;
+// - Node-only shared code lives in src-shared/node: the rest of src-shared imports no Node built-in.
 import js from '@eslint/js';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
@@ -23,9 +25,22 @@ const noSrcServer = {
   message: 'src-shared runs anywhere: it may not import the server.',
 };
 
+// The crypto core has one front door. (Inside src-shared/crypto, imports are './x.js' and do not
+// match.)
+const onlyCryptoIndex = {
+  group: ['**/crypto/*', '!**/crypto/index.js'],
+  message: 'Import the crypto core from src-shared/crypto/index.js only.',
+};
+
+const nodeBuiltinPaths = (message) => nodeBuiltins.map((name) => ({ name, message }));
+const NODE_ONLY = 'src-shared runs anywhere: Node-only code goes in src-shared/node/.';
+
 /** The electron restriction plus more forbidden patterns (options of one rule do not merge). */
 function restrict(...patterns) {
-  return { paths: noElectron.paths, patterns: [...noElectron.patterns, ...patterns] };
+  return {
+    paths: noElectron.paths,
+    patterns: [...noElectron.patterns, onlyCryptoIndex, ...patterns],
+  };
 }
 
 export default tseslint.config(
@@ -55,8 +70,11 @@ export default tseslint.config(
     },
   },
   {
+    rules: { 'no-restricted-imports': ['error', { patterns: [onlyCryptoIndex] }] },
+  },
+  {
     files: ['src-main/core/**', 'src-main/bridge/**'],
-    rules: { 'no-restricted-imports': ['error', noElectron] },
+    rules: { 'no-restricted-imports': ['error', restrict()] },
   },
   {
     // The server and the CLI run without the desktop app.
@@ -71,6 +89,32 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', restrict(noSrcMain, noSrcServer)] },
   },
   {
+    // Outside src-shared/node, shared code runs without Node (the renderer loads it).
+    files: ['src-shared/**'],
+    ignores: [
+      'src-shared/node/**',
+      // The backup engine (node:crypto, node:zlib) is Node-only as a whole, like node/.
+      'src-shared/backup/**',
+      'src-shared/**/*.test.ts',
+      'src-shared/**/test/**',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...noElectron.paths, ...nodeBuiltinPaths(NODE_ONLY)],
+          patterns: [
+            ...noElectron.patterns,
+            onlyCryptoIndex,
+            noSrcMain,
+            noSrcServer,
+            { group: ['node:*'], message: NODE_ONLY },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src-shared/**/*.test.ts', 'src-shared/**/test/**'],
     rules: { 'no-restricted-imports': ['error', restrict(noSrcMain)] },
   },
@@ -82,10 +126,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({
-              name,
-              message: 'The renderer runs without Node: ask the app core over IPC.',
-            })),
+            ...nodeBuiltinPaths('The renderer runs without Node: ask the app core over IPC.'),
             { name: 'electron', message: 'The renderer talks to main only through the bridge.' },
           ],
           patterns: [
@@ -98,6 +139,11 @@ export default tseslint.config(
               message: 'The renderer may not import main-process code.',
             },
             { group: ['**/crypto/**'], message: 'Keys and crypto live only in the app core.' },
+            {
+              group: ['**/src-shared/node/**', '**/src-shared/sdk/**', '**/src-shared/backup/**'],
+              message:
+                'The renderer runs without Node: src-shared/node, the SDK and backup are Node-only.',
+            },
           ],
         },
       ],

@@ -53,7 +53,7 @@ import {
   type StreamEngine,
   type SymmetricKey,
 } from '../src-shared/crypto/index.js';
-import { nativeChaCha20Poly1305Engine } from '../src-shared/crypto/stream-node.js';
+import { nativeChaCha20Poly1305Engine } from '../src-shared/node/stream-node.js';
 
 const MiB = 1024 * 1024;
 const STREAM_TOTAL = 64 * MiB;

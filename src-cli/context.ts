@@ -32,7 +32,7 @@ import {
   type HttpOptions,
 } from '../src-shared/sdk/http.js';
 import { VerificationError } from '../src-shared/sdk/workspaces.js';
-import { Profile, resolveHome, type ProfileData } from '../src-shared/sdk/profile/profile.js';
+import { Profile, resolveHome, type ProfileData } from '../src-shared/node/profile.js';
 import { PromptUnavailable, confirm, isInteractive, promptHidden } from './prompt.js';
 
 export const EXIT = {

@@ -21,7 +21,7 @@ import {
   utf8,
 } from '../../src-shared/crypto/index.js';
 import { isBackboneError } from '../../src-shared/errors.js';
-import { Profile } from '../../src-shared/sdk/profile/profile.js';
+import { Profile } from '../../src-shared/node/profile.js';
 import { createInvitation, parseInvitation } from '../../src-shared/workspace/invitation.js';
 import { appStateFile, emptyAppState } from '../../src-main/core/profile/app-state.js';
 import { OfflineCache, deriveCacheKey } from '../../src-main/core/vault/offline-cache.js';

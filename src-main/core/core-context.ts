@@ -5,7 +5,7 @@
  * Layout of the data directory:
  *
  *   profile/          the identity, exactly as the `backbone` CLI keeps a profile
- *                     (keyfile.json, profile.json, pins.json, tokens.json; src-shared/sdk/profile),
+ *                     (keyfile.json, profile.json, pins.json, tokens.json; src-shared/node/profile.ts),
  *                     so `backbone --home <dataDir>/profile …` works on the app's identity
  *   settings.json     the user's settings (settings/settings-store.ts)
  *   app-state.json    onboarding progress, server choice, pending join (profile/app-state.ts)
@@ -15,7 +15,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { Profile, type ProfileStore } from '../../src-shared/sdk/profile/profile.js';
+import { Profile, type ProfileStore } from '../../src-shared/node/profile.js';
 import type { IpcEvent, IpcEventPayload } from '../../src-shared/ipc/contract.js';
 import { appStateFile, type AppState } from './profile/app-state.js';
 import type { JsonFile } from './profile/json-file.js';

@@ -81,6 +81,84 @@ describe('process boundaries (lint)', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['src-server/example.ts', '../src-shared/crypto/sodium.js'],
+    ['src-server/routes/example.ts', '../../src-shared/crypto/spake2ee.js'],
+    ['src-main/core/example.ts', '../../src-shared/crypto/pwhash.js'],
+    ['src-main/electron/example.ts', '../../src-shared/crypto/random.js'],
+    ['src-cli/example.ts', '../src-shared/crypto/keyfile.js'],
+    ['src-shared/pake/example.ts', '../crypto/box.js'],
+    ['src-shared/node/example.ts', '../crypto/encoding.js'],
+    ['src-shared/sdk/example.test.ts', '../crypto/identity.js'],
+    ['bench/example.ts', '../src-shared/crypto/stream.js'],
+  ])('outside src-shared/crypto, %s may not import %s', async (file, target) => {
+    const errors = await restrictedImportErrors(
+      file,
+      `import { x } from '${target}';\nexport const y = x;\n`,
+    );
+    expect(errors.join('\n')).toContain(
+      'Import the crypto core from src-shared/crypto/index.js only',
+    );
+  });
+
+  it.each([
+    ['src-server/example.ts', '../src-shared/crypto/index.js'],
+    ['src-shared/pake/example.ts', '../crypto/index.js'],
+    ['src-shared/node/example.ts', '../crypto/index.js'],
+    ['src-shared/crypto/example.ts', './sodium.js'],
+    ['src-shared/crypto/test/example.ts', '../stream.js'],
+  ])('%s may import %s', async (file, target) => {
+    const errors = await restrictedImportErrors(
+      file,
+      `import { x } from '${target}';\nexport const y = x;\n`,
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it.each([
+    ['src-shared/example.ts', 'node:fs'],
+    ['src-shared/sdk/example.ts', 'node:fs/promises'],
+    ['src-shared/crypto/example.ts', 'node:crypto'],
+    ['src-shared/pake/example.ts', 'worker_threads'],
+    ['src-shared/store/example.ts', 'path'],
+  ])(
+    '%s (shared, outside src-shared/node) may not import the Node built-in %s',
+    async (file, target) => {
+      const errors = await restrictedImportErrors(
+        file,
+        `import x from '${target}';\nexport const y = x;\n`,
+      );
+      expect(errors.join('\n')).toContain('Node-only code goes in src-shared/node/');
+    },
+  );
+
+  it.each([
+    ['src-shared/node/example.ts', 'node:fs/promises'],
+    ['src-shared/node/example.ts', 'node:crypto'],
+    ['src-shared/sdk/example.test.ts', 'node:os'],
+    ['src-shared/sdk/test/example.ts', 'node:http'],
+    ['src-shared/backup/example.ts', 'node:zlib'],
+  ])('%s may import the Node built-in %s', async (file, target) => {
+    const errors = await restrictedImportErrors(
+      file,
+      `import x from '${target}';\nexport const y = x;\n`,
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it.each([
+    '../src-shared/node/atomic-file.js',
+    '../../src-shared/node/profile.js',
+    '../src-shared/sdk/index.js',
+    '../src-shared/backup/repository.js',
+  ])('the renderer may not import Node-only shared code: %s', async (target) => {
+    const errors = await restrictedImportErrors(
+      'src-renderer/screens/example.ts',
+      `import { x } from '${target}';\nexport const y = x;\n`,
+    );
+    expect(errors.join('\n')).toContain('src-shared/node, the SDK and backup are Node-only');
+  });
+
   it('the renderer may import the shared IPC contract', async () => {
     const errors = await restrictedImportErrors(
       'src-renderer/example.ts',

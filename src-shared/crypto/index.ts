@@ -153,20 +153,20 @@ export {
 } from './emergency-kit.js';
 export {
   KEYFILE_AD_PREFIX,
+  KEYFILE_MAX_BYTES,
   KEYFILE_VERSION,
   KeyfileSchema,
   changeKeyfilePassword,
   createKeyfile,
   keyfileAssociatedData,
+  keyfileCorruptError,
   keyfileKdfInput,
   newKeyfileHeader,
   openKeyfileWithKey,
   parseKeyfile,
-  readKeyfile,
   sealKeyfileWithKey,
   serializeKeyfile,
   unlockKeyfile,
-  writeKeyfileAtomic,
   type ChangeKeyfilePasswordOptions,
   type CreateKeyfileOptions,
   type Keyfile,
@@ -174,11 +174,18 @@ export {
   type UnlockedKeyfile,
 } from './keyfile.js';
 
-// --- Bulk streams (stream.ts; the node:crypto engine is in stream-node.ts, imported directly by
-// Node code so this index stays platform-free) ---------------------------------------------------
+// --- Bulk streams (stream.ts; the node:crypto engine is src-shared/node/stream-node.ts, built on
+// the names below, so this index stays platform-free) ---------------------------------------------
 export {
+  CHACHA_STREAM_SALTBYTES,
+  CHACHA_STREAM_TAGBYTES,
   DEFAULT_STREAM_SUITE,
   MAX_CHUNK_SIZE,
+  STREAM_SUITE_CHACHA20POLY1305,
+  chachaStreamNonce,
+  deriveChaChaStreamSubkey,
+  type DecryptStreamOptions,
+  type EncryptStreamOptions,
   PORTABLE_STREAM_ENGINES,
   bytesSource,
   chacha20Poly1305Engine,

@@ -23,12 +23,13 @@
  * `CRYPTO_PARAMS_BELOW_FLOOR` (anti-downgrade), except with the test-only option.
  *
  * Changing the password re-wraps RS and the device key under a fresh salt and nonce; neither key
- * changes. Writes are atomic (temp file, fsync, rename, fsync directory).
+ * changes. Reading and writing the file is Node-only: src-shared/node/keyfile-file.ts (atomic
+ * writes: temp file, fsync, rename, fsync directory).
  */
 import { z } from 'zod';
 import { BackboneError, isBackboneError } from '../errors.js';
 import { aeadDecryptParts, aeadEncryptParts, symmetricKey } from './aead.js';
-import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encoding.js';
+import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.js';
 import { rootSecret, ROOT_SECRET_BYTES } from './identity.js';
 import {
   assertParamsAtFloor,
@@ -423,55 +424,5 @@ export function parseKeyfile(text: string): Keyfile {
   return decodeKeyfile(value).keyfile;
 }
 
-// ---------------------------------------------------------------------------------------------
-// File I/O (Node only; imported lazily so this module also loads in the renderer).
-
-function ioError(action: string, cause: unknown): BackboneError {
-  const code = (cause as { code?: unknown } | null)?.code;
-  return new BackboneError(
-    'KEYFILE_IO',
-    `Could not ${action} the keyfile${typeof code === 'string' ? ` (${code})` : ''}. Check the disk and folder permissions.`,
-    { cause },
-  );
-}
-
-/**
- * Writes the keyfile so that a crash at any moment leaves either the old or the new file, never
- * a broken one: write a temp file in the same directory (mode 0600), fsync it, rename it over
- * the target, then fsync the directory.
- */
-export async function writeKeyfileAtomic(path: string, keyfile: Keyfile): Promise<void> {
-  const text = serializeKeyfile(keyfile);
-  // Loaded on use: the rest of this module runs where there is no file system.
-  const { writeFileAtomic } = await import('../node/atomic-file.js');
-  try {
-    await writeFileAtomic(path, text, 0o600);
-  } catch (cause) {
-    throw ioError('save', cause);
-  }
-}
-
-/** Reads and parses a keyfile (`KEYFILE_IO` if it cannot be read). */
-export async function readKeyfile(path: string): Promise<Keyfile> {
-  const fs = await import('node:fs/promises');
-  let text: string;
-  try {
-    const handle = await fs.open(path, 'r');
-    try {
-      const { size } = await handle.stat();
-      if (size > KEYFILE_MAX_BYTES) throw corrupt('too large');
-      const bytes = await handle.readFile();
-      try {
-        text = fromUtf8(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      } catch (cause) {
-        throw corrupt('not UTF-8 text', cause);
-      }
-    } finally {
-      await handle.close();
-    }
-  } catch (cause) {
-    if (isBackboneError(cause)) throw cause;
-    throw ioError('read', cause);
-  }
-  return parseKeyfile(text);
-}
+/** The error for a damaged keyfile (src-shared/node/keyfile-file.ts reads files with it). */
+export { corrupt as keyfileCorruptError };

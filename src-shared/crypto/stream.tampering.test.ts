@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isBackboneError } from '../errors.js';
 import { concatBytes, utf8 } from './encoding.js';
 import { collectBytes, decryptStream, encryptStream } from './stream.js';
-import { NODE_STREAM_ENGINES } from './stream-node.js';
+import { NODE_STREAM_ENGINES } from '../node/stream-node.js';
 import type { SymmetricKey } from './types.js';
 import {
   AD,

@@ -20,7 +20,7 @@ import {
   decryptStreamNode,
   encryptStreamNode,
   nativeChaCha20Poly1305Engine,
-} from './stream-node.js';
+} from '../node/stream-node.js';
 import type { SymmetricKey } from './types.js';
 import {
   MiB,

@@ -20,7 +20,7 @@
  *
  * Suite 2 is the default (measured several times faster; see docs/streams.md). Its primitive is
  * standard, so it has two engines that produce identical bytes: a portable one on libsodium
- * (here, runs anywhere) and a native one on node:crypto (`stream-node.ts`, Node only). The
+ * (here, runs anywhere) and a native one on node:crypto (`src-shared/node/stream-node.ts`, Node only). The
  * engine is an explicit choice of the caller; the suite byte in the header says which format
  * a stream uses, so any engine for that suite decrypts it.
  *

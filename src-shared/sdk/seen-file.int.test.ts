@@ -16,7 +16,7 @@ import {
   rootSecret,
   toHex,
 } from '../crypto/index.js';
-import { Profile } from './profile/profile.js';
+import { Profile } from '../node/profile.js';
 import { deriveSeenKey, loadSeen, type SeenOwner } from './seen-file.js';
 
 const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'test', 'seen-writer.ts');

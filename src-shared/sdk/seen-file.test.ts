@@ -18,7 +18,7 @@ import {
 } from '../crypto/index.js';
 import { isBackboneError } from '../errors.js';
 import { SeenVersions } from '../store/index.js';
-import { Profile } from './profile/profile.js';
+import { Profile } from '../node/profile.js';
 import {
   deriveSeenKey,
   loadSeen,

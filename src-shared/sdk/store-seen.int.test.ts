@@ -13,7 +13,7 @@ import { isBackboneError } from '../errors.js';
 import { normalizePath } from '../store/index.js';
 import { BackboneClient } from './client.js';
 import type { ClientPrivateKey } from './keys.js';
-import { Profile } from './profile/profile.js';
+import { Profile } from '../node/profile.js';
 import { useSdkTestServer, useTestBackends } from './test/backends.js';
 import type { SdkTestServer } from './test/server.js';
 

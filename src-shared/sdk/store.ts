@@ -5,7 +5,7 @@
  * detection, docs/membership.md §3), bearer tokens, and the store's sealed rollback memory.
  *
  * `MemoryClientStore` keeps everything in memory (tests, short-lived scripts). The CLI's
- * implementation (`src-shared/sdk/profile/`) keeps it in the profile directory.
+ * implementation (`src-shared/node/profile.ts`) keeps it in the profile directory.
  */
 import type { Keyfile } from '../crypto/index.js';
 import type { LogHead } from '../workspace/membership-log.js';

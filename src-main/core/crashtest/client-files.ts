@@ -18,7 +18,7 @@ import {
   type KdfKey,
 } from '../../../src-shared/crypto/index.js';
 import { OfflineCache, deriveCacheKey } from '../vault/offline-cache.js';
-import { Profile } from '../../../src-shared/sdk/profile/profile.js';
+import { Profile } from '../../../src-shared/node/profile.js';
 import {
   CLIENT_OWNER,
   cachePlaintext,

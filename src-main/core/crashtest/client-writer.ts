@@ -6,7 +6,7 @@
  *    current password, wrap again under the next one, Argon2id in a worker:
  *    `src-main/core/session/keyfile-crypto.ts`), saved by the SDK profile (`Profile.writeKeyfile`);
  *  - the encrypted offline copy (`src-main/core/vault/offline-cache.ts`, `OfflineCache.write`);
- *  - `profile/profile.json` and `pins.json` (`src-shared/sdk/profile/profile.ts`).
+ *  - `profile/profile.json` and `pins.json` (`src-shared/node/profile.ts`).
  * After each write it prints `<kind> <n>` (a synchronous pipe write on Linux), so the parent
  * knows the file holds version n or, if killed mid-write, n + 1.
  */
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { cryptoReady, randomBytes, toBase64Url, utf8 } from '../../../src-shared/crypto/index.js';
 import { unlockKeyfileOffThread, wrapKeyfileOffThread } from '../session/keyfile-crypto.js';
 import { OfflineCache, deriveCacheKey } from '../vault/offline-cache.js';
-import { Profile } from '../../../src-shared/sdk/profile/profile.js';
+import { Profile } from '../../../src-shared/node/profile.js';
 import { exitWithParent } from '../../../src-server/crashtest/orphan-guard.js';
 import { CRASH_KEYFILE_PARAMS } from '../../../src-server/crashtest/params.js';
 import {

@@ -15,7 +15,7 @@ import {
   secretstreamEngine,
   type StreamEngine,
 } from '../stream.js';
-import { NODE_STREAM_ENGINES, nativeChaCha20Poly1305Engine } from '../stream-node.js';
+import { NODE_STREAM_ENGINES, nativeChaCha20Poly1305Engine } from '../../node/stream-node.js';
 import type { SymmetricKey } from '../types.js';
 
 await cryptoReady();

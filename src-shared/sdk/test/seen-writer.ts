@@ -14,7 +14,7 @@ import {
   rootSecret,
 } from '../../crypto/index.js';
 import { SeenVersions } from '../../store/index.js';
-import { Profile } from '../profile/profile.js';
+import { Profile } from '../../node/profile.js';
 import { deriveSeenKey, saveSeen } from '../seen-file.js';
 
 const [dir, secretHex, serverId, workspaceId, label, rounds] = process.argv.slice(2);

@@ -10,8 +10,9 @@
  */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { BackboneError } from '../errors.js';
-import { sodium } from './sodium.js';
 import {
+  sodium,
+  type SymmetricKey,
   CHACHA_STREAM_SALTBYTES,
   CHACHA_STREAM_TAGBYTES,
   STREAM_SUITE_CHACHA20POLY1305,
@@ -23,8 +24,7 @@ import {
   type DecryptStreamOptions,
   type EncryptStreamOptions,
   type StreamEngine,
-} from './stream.js';
-import type { SymmetricKey } from './types.js';
+} from '../crypto/index.js';
 
 const ALGORITHM = 'chacha20-poly1305';
 

@@ -19,17 +19,12 @@ import { chmod, lstat, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../node/atomic-file.js';
-import { withFileLock } from '../../node/file-lock.js';
-import {
-  SignedStatementSchema,
-  readKeyfile,
-  writeKeyfileAtomic,
-  type DeviceCertificate,
-  type Keyfile,
-} from '../../crypto/index.js';
-import { BackboneError } from '../../errors.js';
-import { storeSeenDamaged } from '../seen-file.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { readKeyfile, writeKeyfileAtomic } from './keyfile-file.js';
+import { withFileLock } from './file-lock.js';
+import { SignedStatementSchema, type DeviceCertificate, type Keyfile } from '../crypto/index.js';
+import { BackboneError } from '../errors.js';
+import { storeSeenDamaged } from '../sdk/seen-file.js';
 import type {
   ClientStore,
   KeyfileLocation,
@@ -37,7 +32,7 @@ import type {
   StoreSeenUpdate,
   StoredToken,
   WorkspacePin,
-} from '../store.js';
+} from '../sdk/store.js';
 
 export const PROFILE_VERSION = 1;
 
