@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackboneError } from '../src-shared/errors.js';
 import { Scheduler, errorSummary, type Ticker } from './scheduler.js';
-import { TestClock } from './test/harness.js';
+import { TestClock } from './test/clock.js';
 
 /** A ticker the test fires by hand: `fire(ms)` ticks every timer armed with that interval. */
 function manualTicker() {

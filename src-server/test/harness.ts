@@ -7,22 +7,14 @@ import { afterAll, beforeAll } from 'vitest';
 import { cryptoReady } from '../../src-shared/crypto/index.js';
 import { buildServer } from '../app.js';
 import { defaultServerConfig, type ServerConfig } from '../config.js';
-import type { App, Clock } from '../context.js';
+import type { App } from '../context.js';
 import { createLogger } from '../logger.js';
 import type { Storage } from '../storage/storage.js';
 import type { OpenedStorage, TestBackend } from './backends.js';
 import { ApiClient } from './client.js';
+import { TestClock } from './clock.js';
 
-/** A clock that stands still until moved. */
-export class TestClock implements Clock {
-  constructor(private current = Date.now()) {}
-  now(): number {
-    return this.current;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
+export { TestClock };
 
 /** Test defaults: silent logs, limits high enough never to get in the way. */
 export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {}): ServerConfig {
