@@ -106,6 +106,8 @@ export function deviceCommand(): Command {
         .argument('<deviceId>', 'device id (from "backbone device list")')
         .option('-y, --yes', 'do not ask for confirmation')
         .option('--force', 'allow revoking the device this profile uses')
+        // A device id is base64url and may start with "-": taken as the id, not an option.
+        .allowUnknownOption()
         .action(action(revoke)),
     );
 }

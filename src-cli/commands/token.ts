@@ -107,6 +107,8 @@ export function tokenCommand(): Command {
       new Command('revoke')
         .description('revoke a token (and those derived from it); "current" = the one in use')
         .argument('<tokenId>', 'token id or "current"')
+        // A token id is base64url and may start with "-": taken as the id, not an option.
+        .allowUnknownOption()
         .action(action(revoke)),
     );
 }
