@@ -25,6 +25,7 @@ import {
   currentFormerGrants,
   grantTargetPath,
   revokeAccess,
+  SeenVersions,
   type GrantRecord,
   type RotationBundle,
   type StoreContext,
@@ -77,13 +78,19 @@ export class PendingRevocations {
       const { view: all } = await this.deps.records({ all: true }, workspaceId);
       const grant = this.#open(ctx, all, workspaceId, true)[0];
       if (grant === undefined) break;
-      const bundle = this.#prepare(ctx, all, grant);
+      // The rotation notes its new generations and versions in the rollback memory as it is
+      // made: on a copy, kept only once the server took it (the operation's memory is saved
+      // when it succeeds, and must never hold versions that do not exist).
+      const trial = ctx.seen ? SeenVersions.fromJSON(ctx.seen.toJSON()) : undefined;
+      const attempt: StoreContext = trial ? { ...ctx, seen: trial } : ctx;
+      const bundle = this.#prepare(attempt, all, grant);
       if (bundle === undefined) {
         this.#left.add(this.#key(workspaceId, grant));
         continue;
       }
       try {
         await this.deps.commit({ bundle }, workspaceId);
+        if (trial) ctx.seen?.merge(trial);
       } catch (error) {
         if (!(error instanceof ServerError)) throw error;
         // Raced (another finisher, a write, a record created meanwhile: rule 7): read again.
