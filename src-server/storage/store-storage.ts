@@ -180,21 +180,37 @@ export class StoreQueries {
     workspaceId: string,
     options: { entries: StoreEntrySelector; after?: string; limit: number; now: number },
   ): Promise<StoreRecordsPage> {
+    // One read transaction (PostgreSQL: REPEATABLE READ, one snapshot for every statement;
+    // SQLite: the connection is held, so no commit lands between the statements): without it a
+    // rotation committed between the structure and the entries query gave a page whose entries
+    // are sealed to another key generation than its namespaces, and every such entry was refused.
+    const read =
+      this.backend === 'postgres'
+        ? this.db.transaction().setIsolationLevel('repeatable read')
+        : this.db.transaction();
+    return read.execute((trx) => this.#storeRecordsPage(trx, workspaceId, options));
+  }
+
+  async #storeRecordsPage(
+    trx: Db,
+    workspaceId: string,
+    options: { entries: StoreEntrySelector; after?: string; limit: number; now: number },
+  ): Promise<StoreRecordsPage> {
     const first = options.after === undefined;
     const { namespaces, grants } = first
-      ? await this.structure(this.db, workspaceId)
+      ? await this.structure(trx, workspaceId)
       : { namespaces: [], grants: [] };
     const sel = options.entries;
     let entries: StoredStoreRecord[] = [];
     let tombstones = new Map<string, number>();
     let next: string | null = null;
     if ('tokens' in sel) {
-      entries = await this.entriesWhere(this.db, workspaceId, 'token', sel.tokens, options.now);
-      tombstones = await this.tombstonesOf(this.db, workspaceId, sel.tokens);
+      entries = await this.entriesWhere(trx, workspaceId, 'token', sel.tokens, options.now);
+      tombstones = await this.tombstonesOf(trx, workspaceId, sel.tokens);
     } else if ('ids' in sel) {
-      entries = await this.entriesWhere(this.db, workspaceId, 'id', sel.ids, options.now);
+      entries = await this.entriesWhere(trx, workspaceId, 'id', sel.ids, options.now);
     } else if ('namespaces' in sel || 'all' in sel) {
-      let query = this.db
+      let query = trx
         .selectFrom('store_records')
         .selectAll()
         .where('workspace_id', '=', workspaceId)

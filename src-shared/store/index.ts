@@ -111,6 +111,7 @@ export {
   type RotationReport,
 } from './rotation.js';
 export { retokenize, type Retokenization } from './retokenize.js';
+export { currentFormerGrants, grantTargetPath } from './former-grants.js';
 export {
   ListingMemo,
   listStore,

@@ -10,9 +10,19 @@
  * A member can re-tokenize the records whose paths it can learn: namespaces it can read or whose
  * parent it can read, entries it can read. The others (e.g. inside isolated namespaces it has no
  * access to) are listed in `unreachable`; their holders re-tokenize them.
+ *
+ * A path written again under the new naming key while its old record was still under the old
+ * one (an interrupted re-tokenizing: the writer found nothing at the new token) has two records.
+ * The old one cannot move (one record per token), and it is the stale one: the record under the
+ * new key was written after the rotation, by someone who could not see the old one. When the
+ * record at the new token is a trusted entry that opens to the same path and this member holds
+ * DELETE on the old entry, the old entry is deleted (`superseded`), so listings are clean;
+ * otherwise the old record stays where it is (`occupied`) and the rest still moves.
  */
 import { isBackboneError } from '../errors.js';
+import { hasAccess } from './bits.js';
 import { StoreSession, type StoreContext } from './context.js';
+import { isTrustedEntry } from './entries.js';
 import { fail } from './internal.js';
 import { parseEntryRecord, parseNamespaceRecord, type StoreChange } from './records.js';
 import { StoreDraft, type StoreRecords } from './store-view.js';
@@ -22,6 +32,10 @@ export interface Retokenization {
   updated: { namespaces: number; entries: number };
   /** Ids of records with an older naming generation whose path this member cannot learn. */
   unreachable: { namespaces: string[]; entries: string[] };
+  /** Old entries deleted because the same path was written again under the new naming key. */
+  superseded: string[];
+  /** Old records left in place: their new token is taken by a record this member cannot replace them with. */
+  occupied: { namespaces: string[]; entries: string[] };
 }
 
 /** Moves every record this member can read to its token under the current naming key. */
@@ -35,6 +49,29 @@ export function retokenize(ctx: StoreContext, records: StoreRecords): Retokeniza
       change: undefined as unknown as StoreChange,
       updated: { namespaces: 0, entries: 0 },
       unreachable: { namespaces: [], entries: [] },
+      superseded: [],
+      occupied: { namespaces: [], entries: [] },
+    };
+    // Tokens already taken under the current naming key (one record per token).
+    const taken = new Map<string, { type: 'namespace' | 'entry'; id: string }>();
+    for (const r of records.allNamespaces()) {
+      if (r.naming === generation) taken.set(r.token, { type: 'namespace', id: r.id });
+    }
+    for (const r of records.allEntries()) {
+      if (r.naming === generation) taken.set(r.token, { type: 'entry', id: r.id });
+    }
+    /** True if the entry at `id` is one this member trusts and reads at `path`. */
+    const holdsPath = (id: string, path: string): boolean => {
+      const entry = records.entry(id);
+      if (!entry || !isTrustedEntry(s.authority, ctx.membership, entry)) return false;
+      try {
+        const opened = s.resolver.entryKey(entry);
+        opened.key.fill(0);
+        return opened.path === path;
+      } catch (error) {
+        if (isBackboneError(error)) return false;
+        throw error;
+      }
     };
     const learn = <T>(fn: () => T): T | undefined => {
       try {
@@ -54,9 +91,13 @@ export function retokenize(ctx: StoreContext, records: StoreRecords): Retokeniza
         out.unreachable.namespaces.push(record.id);
         continue;
       }
-      draft.putNamespace(
-        parseNamespaceRecord({ ...record, token: s.token(path), naming: generation }),
-      );
+      const token = s.token(path);
+      if (taken.has(token)) {
+        out.occupied.namespaces.push(record.id);
+        continue;
+      }
+      taken.set(token, { type: 'namespace', id: record.id });
+      draft.putNamespace(parseNamespaceRecord({ ...record, token, naming: generation }));
       out.updated.namespaces++;
     }
     for (const record of records.allEntries()) {
@@ -70,9 +111,27 @@ export function retokenize(ctx: StoreContext, records: StoreRecords): Retokeniza
         continue;
       }
       opened.key.fill(0);
-      draft.putEntry(
-        parseEntryRecord({ ...record, token: s.token(opened.path), naming: generation }),
-      );
+      const token = s.token(opened.path);
+      const other = taken.get(token);
+      if (other !== undefined) {
+        const mayDelete = hasAccess(
+          s.authority.bitsOn(s.actorName, {
+            kind: 'entry',
+            id: record.id,
+            namespace: record.namespace,
+          }),
+          'DELETE',
+        );
+        if (other.type === 'entry' && mayDelete && holdsPath(other.id, opened.path)) {
+          draft.remove('entry', record.id);
+          out.superseded.push(record.id);
+        } else {
+          out.occupied.entries.push(record.id);
+        }
+        continue;
+      }
+      taken.set(token, { type: 'entry', id: record.id });
+      draft.putEntry(parseEntryRecord({ ...record, token, naming: generation }));
       out.updated.entries++;
     }
     out.change = draft.toChange();

@@ -72,6 +72,8 @@ export async function revoke(
   grantee: string,
   options: StoreOptions,
   fetch: 'path' | 'all',
+  /** Finish an interrupted removal first (default; off inside the removal's own cleanup). */
+  finishRemoval = true,
 ): Promise<RotationReport> {
   const normalized = normalizePath(path);
   return runner.run(
@@ -81,6 +83,7 @@ export async function revoke(
       const { bundle, report } = revokeAccess(ctx, view, { path: normalized, grantee });
       return { result: report, commit: { bundle } };
     },
+    finishRemoval,
   );
 }
 

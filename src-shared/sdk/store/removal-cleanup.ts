@@ -55,9 +55,15 @@ export async function cleanupAfterRemoval(
       options,
       () => ({ all: true }),
       (ctx, { view }) => ({ result: grantPathOf(ctx, view, username), commit: null }),
+      false,
     );
     if (path === undefined || revoked.includes(path)) break;
-    await revoke(runner, path, username, options, 'all');
+    try {
+      await revoke(runner, path, username, options, 'all', false);
+    } catch (error) {
+      // An administrator's client finishing the removal (PendingRevocations) revoked it first.
+      if (!isBackboneError(error, 'STORE_NOT_FOUND')) throw error;
+    }
     revoked.push(path);
   }
   return { retokenized: moved.count, revoked, unreachable: moved.unreachable };

@@ -30,7 +30,8 @@ export function prepareRetokenizing(
   const count = r.updated.namespaces + r.updated.entries;
   return {
     result: { count, unreachable: r.unreachable.namespaces.length + r.unreachable.entries.length },
-    commit: count > 0 ? { change: r.change } : null,
+    // superseded: old entries whose path was written again under the new key, deleted
+    commit: count + r.superseded.length > 0 ? { change: r.change } : null,
   };
 }
 
@@ -50,10 +51,12 @@ export class RetokenizingFinisher {
   ) {}
 
   /**
-   * When a namespace (always all fetched) is under an older naming key, re-tokenizes what this
-   * member can reach and commits it; true if it committed (run the operation again on fresh
-   * records). Once a generation has nothing left that this member can move (the rest is its
-   * holders'), it is not tried again.
+   * When a namespace (always all fetched) or a fetched entry is under an older naming key,
+   * re-tokenizes what this member can reach and commits it; true if it read the whole store (run
+   * the operation again on fresh records: the rollback memory may now know newer records than
+   * the operation's own fetch). Once a generation has nothing left that this member can move
+   * (the rest is its holders'), it is not tried again. A path written again under the new key
+   * meanwhile: see `retokenize` (the stale old entry is deleted).
    */
   async finish(ctx: StoreContext, view: StoreView, workspaceId: string): Promise<boolean> {
     const generation = ctx.membership.namingKey.generation;
@@ -61,13 +64,14 @@ export class RetokenizingFinisher {
     if (this.#done.has(key)) return false;
     // Nothing is written to a workspace whose fingerprint is not confirmed here (a read goes on).
     if (!(await this.workspaces.isConfirmed(workspaceId))) return false;
-    if (!view.allNamespaces().some((r) => r.naming < generation)) return false;
+    const old = (r: { naming: number }) => r.naming < generation;
+    if (!view.allNamespaces().some(old) && !view.allEntries().some(old)) return false;
     const { view: all } = await this.io.records({ all: true }, workspaceId);
     try {
       const { commit } = prepareRetokenizing(ctx, all);
       if (commit === null) {
         this.#done.add(key);
-        return false;
+        return true;
       }
       await this.io.commit(commit, workspaceId);
       return true;
@@ -75,11 +79,14 @@ export class RetokenizingFinisher {
       // Another client finished it first: run the operation again on fresh records (the caller
       // finishes at most once per operation).
       if (error instanceof ServerError && error.serverCode === 'STORE_CONFLICT') return true;
-      // A path was written again under the new naming key meanwhile, so an old record cannot
-      // move onto it: the operation goes on with what it can see; this generation is not retried.
-      if (isBackboneError(error) && error.code === 'STORE_CONFLICT') {
+      // Refused otherwise (by the server or by the model): the operation goes on with what it
+      // can see; this generation is not retried by this client.
+      if (
+        (error instanceof ServerError && error.status >= 400 && error.status < 500) ||
+        (!(error instanceof ServerError) && isBackboneError(error))
+      ) {
         this.#done.add(key);
-        return false;
+        return true;
       }
       throw error;
     }

@@ -23,6 +23,7 @@ import type { WorkspaceApi } from '../workspaces.js';
 import { StoreCommitter } from './commit.js';
 import { fetchRecords } from './fetch.js';
 import { prepareRoot } from './namespace-ops.js';
+import { PendingRevocations } from '../pending-revocations.js';
 import { RetokenizingFinisher } from './retokenizing.js';
 import { StoreState, type AttemptContext } from './state.js';
 import {
@@ -48,6 +49,8 @@ export class StoreService implements StoreRunner {
   readonly #state: StoreState;
   readonly #committer: StoreCommitter;
   readonly #retokenizing: RetokenizingFinisher;
+  /** Grants of former members still on current keys (an interrupted removal), revoked here. */
+  readonly #revocations: PendingRevocations;
   readonly #memos = new Map<string, ListingMemo>();
 
   constructor(
@@ -63,6 +66,11 @@ export class StoreService implements StoreRunner {
       },
       workspaces,
     );
+    this.#revocations = new PendingRevocations({
+      records: (selection, id) => this.records(selection, id),
+      commit: (body, id) => this.commit(body, id),
+      isConfirmed: (id) => workspaces.isConfirmed(id),
+    });
   }
 
   #id(workspaceId?: string): string {
@@ -123,6 +131,8 @@ export class StoreService implements StoreRunner {
     const id = this.#id(options.workspaceId);
     const attempts = Math.max(1, options.attempts ?? STORE_ATTEMPTS);
     let finishing = finishRetokenizing;
+    // then an interrupted removal's revocations (administrators only; pending-revocations.ts)
+    let revoking = finishRetokenizing;
     for (let attempt = 1; ; attempt++) {
       const { ctx, done } = await this.#state.context(id);
       let ok = false;
@@ -130,6 +140,12 @@ export class StoreService implements StoreRunner {
         const records = await this.records(select(ctx), id);
         if (finishing && (await this.#retokenizing.finish(ctx, records.view, id))) {
           finishing = false; // once per operation
+          ok = true;
+          attempt--;
+          continue;
+        }
+        if (revoking && (await this.#revocations.finish(ctx, records.view, id))) {
+          revoking = false; // once per operation
           ok = true;
           attempt--;
           continue;

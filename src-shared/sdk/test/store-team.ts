@@ -149,7 +149,7 @@ export function opensWith(entry: EntryRecord, workspace: string, keys: Harvested
   for (const pair of keys.namespaceKeys) {
     for (const text of sealed) {
       try {
-        openEnvelope(pair, text, 'entry-key', { id: entry.id, workspace } as never);
+        openEnvelope(pair, text, 'entry-key', { workspaceId: workspace, id: entry.id });
         return true;
       } catch {
         // expected
