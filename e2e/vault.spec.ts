@@ -22,7 +22,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import QRCode from 'qrcode';
 import {
   cryptoReady,
@@ -33,6 +33,17 @@ import {
   unlockKeyfile,
 } from '../src-shared/crypto/index.js';
 import { startCore, type Core } from './cores.js';
+import {
+  collectErrors,
+  fillNewPassword,
+  firstRun,
+  openSection,
+  openFolder,
+  newEntry,
+  newFolder,
+  reveal,
+  fingerprintOf,
+} from './support/app-steps.js';
 import { SCREENSHOTS_DIR } from './support/screenshots.js';
 import { describeFindings, scanCores } from './support/secret-scan.js';
 
@@ -54,117 +65,6 @@ async function core(name: string, dataDir?: string): Promise<Core> {
   const started = await startCore({ name, ...(dataDir ? { dataDir } : {}) });
   cores.push(started);
   return started;
-}
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  return errors;
-}
-
-async function fillNewPassword(page: Page, password: string): Promise<void> {
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Repeat the password', { exact: true }).fill(password);
-}
-
-/** Creates an identity and confirms the Emergency Kit; returns the 24 words. */
-async function firstRun(page: Page, name: string, password: string, shots = false) {
-  await expect(page.getByRole('heading', { name: 'Welcome to Backbone' })).toBeVisible();
-  if (shots) await page.screenshot({ path: `${SHOTS}/onboarding-welcome.png` });
-  await page.getByRole('button', { name: /Create a new identity/ }).click();
-  await page.getByLabel('Your name').fill(name);
-  if (shots) {
-    // A weak password: the meter says so, and the button stays off until the user insists.
-    await fillNewPassword(page, 'password1');
-    await expect(page.getByRole('meter', { name: 'Password strength' })).toHaveAttribute(
-      'aria-valuetext',
-      'Very weak',
-    );
-    await expect(page.getByText('Use this weak password anyway')).toBeVisible();
-    await expect(page.getByRole('button', { name: 'Create identity' })).toBeDisabled();
-    await page.screenshot({ path: `${SHOTS}/onboarding-weak-password.png` });
-  }
-  await fillNewPassword(page, password);
-  await expect(page.getByRole('meter', { name: 'Password strength' })).toHaveAttribute(
-    'aria-valuetext',
-    /Strong|Very strong/,
-  );
-  if (shots) await page.screenshot({ path: `${SHOTS}/onboarding-password.png` });
-  await page.getByRole('button', { name: 'Create identity' }).click();
-
-  await expect(page.getByRole('heading', { name: 'Your Emergency Kit' })).toBeVisible({
-    timeout: 30_000,
-  });
-  const words = await page.getByTestId('kit-words').locator('.kit-word').allTextContents();
-  expect(words).toHaveLength(24);
-  if (shots) {
-    await page.screenshot({ path: `${SHOTS}/emergency-kit.png` });
-    await page.emulateMedia({ media: 'print' });
-    await page.screenshot({ path: `${SHOTS}/emergency-kit-print.png` });
-    await page.emulateMedia({ media: 'screen' });
-  }
-  await page.getByRole('button', { name: 'I have written them down' }).click();
-  const labels = await page.locator('label[for^="kit-word-"]').allTextContents();
-  expect(labels).toHaveLength(3);
-  for (const label of labels) {
-    const position = Number(label.replace('Word ', ''));
-    await page.getByLabel(label, { exact: true }).fill(words[position - 1]!);
-  }
-  if (shots) await page.screenshot({ path: `${SHOTS}/emergency-kit-confirm.png` });
-  await page.getByRole('button', { name: 'Confirm' }).click();
-  await expect(page.getByRole('heading', { name: 'Choose a server' })).toBeVisible();
-  return words;
-}
-
-async function openSection(page: Page, name: 'Store' | 'Members' | 'Settings'): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Sections' })
-    .getByRole('button', { name, exact: true })
-    .click();
-}
-
-/** Selects a folder in the store's folder tree. */
-async function openFolder(page: Page, name: string): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Folders' })
-    .getByRole('button', { name, exact: true })
-    .click();
-}
-
-async function newEntry(page: Page, name: string, value: string): Promise<void> {
-  await page.getByRole('button', { name: 'New entry' }).click();
-  const dialog = page.getByRole('dialog', { name: 'New entry' });
-  await dialog.getByLabel('Name').fill(name);
-  await dialog.getByLabel('Value').fill(value);
-  await dialog.getByRole('button', { name: 'Save' }).click();
-  await expect(dialog).toBeHidden();
-  await expect(page.getByRole('option', { name: name.split('/').at(-1) })).toBeVisible();
-}
-
-async function newFolder(page: Page, name: string, isolated = false): Promise<void> {
-  await page.getByRole('button', { name: 'New folder' }).click();
-  const dialog = page.getByRole('dialog', { name: 'New folder' });
-  await dialog.getByLabel('Name').fill(name);
-  if (isolated) await dialog.getByLabel(/^Isolated/).check();
-  await dialog.getByRole('button', { name: 'Create folder' }).click();
-  await expect(dialog).toBeHidden();
-}
-
-/** Selects an entry of the current folder and reveals its value. */
-async function reveal(page: Page, name: string): Promise<string> {
-  await page.getByRole('option', { name }).click();
-  const view = page.getByRole('region', { name: new RegExp(`(^|/)${name}$`) });
-  await view.getByRole('button', { name: 'Reveal' }).click();
-  const value = (await view.getByTestId('entry-value').textContent()) ?? '';
-  return value;
-}
-
-async function fingerprintOf(page: Page, label: string): Promise<string> {
-  const value = await page.locator(`[aria-label^="${label}: "]`).first().getAttribute('aria-label');
-  return value!.slice(label.length + 2);
 }
 
 test('first run, join by invitation, lock/unlock, new device, restore — and no key reaches the renderer', async ({
