@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { pathToken } from '../store/index.js';
 import { BackboneClient } from './client.js';
 import { useSdkTestServer, useTestBackends } from './test/backends.js';
-import { codeOf, harvestKeys, newKey, opensWith, team } from './test/store-team.js';
+import { harvestKeys, opensWith } from './test/store-keys.js';
+import { codeOf, newKey, team } from './test/store-team.js';
 
 const backends = useTestBackends();
 

@@ -1,22 +1,10 @@
 /**
  * Shared setup of the store suites (store-*.int.test.ts): a team in a fresh workspace, the
- * commits each member's client sent (to tell a client's own refusal from the server's), and the
- * keys a member's device can derive (to show what a revoked member can no longer open).
+ * commits each member's client sent (to tell a client's own refusal from the server's). The keys
+ * a member's device can derive are in store-keys.ts.
  */
-import {
-  aeadDecrypt,
-  fromBase64Url,
-  generateSignKeyPair,
-  randomBytes,
-  type BoxKeyPair,
-} from '../../crypto/index.js';
+import { generateSignKeyPair, randomBytes } from '../../crypto/index.js';
 import { isBackboneError } from '../../errors.js';
-import {
-  StoreSession,
-  entryAssociatedData,
-  openEnvelope,
-  type EntryRecord,
-} from '../../store/index.js';
 import { BackboneClient } from '../client.js';
 import type { ClientPrivateKey } from '../keys.js';
 
@@ -108,67 +96,6 @@ export async function clientRefusal(
   const code = await codeOf(operation(t[name]));
   const sent = t.commits(name) - before;
   return sent === 0 ? code : `${code} (after ${sent} commit(s) reached the server)`;
-}
-
-export interface HarvestedKeys {
-  namespaceKeys: BoxKeyPair[];
-  entryKeys: Uint8Array[];
-}
-
-/** The keys a member's device can derive now (namespace secret keys, entry keys), copied. */
-export async function harvestKeys(client: BackboneClient): Promise<HarvestedKeys> {
-  const { ctx, done } = await client.storeService.context();
-  const { view } = await client.storeService.records({ all: true });
-  const s = new StoreSession(ctx, view);
-  const namespaceKeys: BoxKeyPair[] = [];
-  const entryKeys: Uint8Array[] = [];
-  for (const r of view.allNamespaces()) {
-    const resolved = s.resolver.tryNamespace(r.id);
-    if (resolved) {
-      namespaceKeys.push({
-        publicKey: Uint8Array.from(resolved.keyPair.publicKey),
-        secretKey: Uint8Array.from(resolved.keyPair.secretKey),
-      } as BoxKeyPair);
-    }
-  }
-  for (const e of view.allEntries()) {
-    try {
-      entryKeys.push(Uint8Array.from(s.resolver.entryKey(e).key));
-    } catch {
-      // not readable
-    }
-  }
-  s.resolver.wipe();
-  await done(false);
-  return { namespaceKeys, entryKeys };
-}
-
-/** True if any of the keys opens the entry's key envelope or decrypts its ciphertext. */
-export function opensWith(entry: EntryRecord, workspace: string, keys: HarvestedKeys): boolean {
-  const sealed = [entry.keys.namespace.sealed, ...Object.values(entry.keys.users)];
-  for (const pair of keys.namespaceKeys) {
-    for (const text of sealed) {
-      try {
-        openEnvelope(pair, text, 'entry-key', { workspaceId: workspace, id: entry.id });
-        return true;
-      } catch {
-        // expected
-      }
-    }
-  }
-  for (const key of keys.entryKeys) {
-    try {
-      aeadDecrypt(
-        key as never,
-        fromBase64Url(entry.ciphertext),
-        entryAssociatedData(workspace, entry.id, entry.version),
-      );
-      return true;
-    } catch {
-      // expected
-    }
-  }
-  return false;
 }
 
 /** What the app's one-fetch listing (`vault.snapshot`) shows this client: paths, and refused. */
